@@ -1,0 +1,344 @@
+#ifndef HASHSKETCH_BASIC_SKETCH_HPP
+#define HASHSKETCH_BASIC_SKETCH_HPP
+
+// basic_sketch: the one register-sketch core behind hyperloglog, loglog and
+// superloglog (and the Redis / DataSketches layouts). It owns m = 2^P one-byte
+// registers, a hasher policy, an addressing policy and a histogram of register
+// values; a Family type supplies only the estimator and the serialised kind.
+// Users name the aliases (hyperloglog<14>), not this template.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "addressing.hpp"
+#include "detail/bytes.hpp"
+#include "detail/dispatch.hpp"
+#include "detail/stats.hpp"
+#include "errors.hpp"
+#include "estimators.hpp"
+#include "hash.hpp"
+
+namespace hashsketch {
+
+/// A confidence interval around an estimate: lower ≤ estimate ≤ upper.
+struct interval {
+  double lower, estimate, upper;
+};
+
+template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
+class basic_sketch;
+
+/// The register range returned by registers(): read-only, contiguous.
+class register_view {
+ public:
+  register_view(const std::uint8_t* data, std::size_t size) noexcept : data_(data), size_(size) {}
+  const std::uint8_t* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  const std::uint8_t* begin() const noexcept { return data_; }
+  const std::uint8_t* end() const noexcept { return data_ + size_; }
+  std::uint8_t operator[](std::size_t i) const noexcept { return data_[i]; }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+};
+
+/// Layout of the native binary format (docs/FORMAT.md has it byte by byte).
+namespace format {
+constexpr unsigned char magic[4] = {'H', 'S', 'K', 'T'};
+constexpr std::uint8_t version = 1;
+constexpr std::uint8_t encoding_dense_u8 = 0;  // 1 = packed 6-bit and 2 = sparse are reserved
+constexpr std::size_t header_size = 24;
+constexpr std::size_t checksum_size = 8;
+}  // namespace format
+
+template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
+class basic_sketch {
+  static_assert(P >= 4 && P <= 16, "hashsketch: precision P must be in 4..16");
+  static_assert(std::is_same<typename std::allocator_traits<Allocator>::value_type, std::uint8_t>::value,
+                "hashsketch: the allocator must allocate std::uint8_t");
+
+ public:
+  using family_type = Family;
+  using hasher_type = Hasher;
+  using allocator_type = Allocator;
+  using addressing_type = Addressing;
+  using hash_type = typename Hasher::result_type;
+
+  /// Precision: m = 2^P registers.
+  static constexpr unsigned precision = P;
+  /// m, the number of one-byte registers (memory: m bytes + 256 bytes of histogram).
+  static constexpr std::size_t register_count = std::size_t{1} << P;
+  /// The largest register value of this layout (65 − P for the default one).
+  static constexpr std::uint8_t max_rank = Addressing::max_rank(P);
+
+  /// An empty sketch. Allocates m bytes. Throws what the allocator throws.
+  explicit basic_sketch(const Hasher& hasher = Hasher{}, const Allocator& alloc = Allocator{})
+      : registers_(register_count, std::uint8_t{0}, alloc), hasher_(hasher) {
+    histogram_.fill(0);
+    histogram_[0] = static_cast<std::uint32_t>(register_count);
+  }
+
+  /// Explicit conversion between sketch families over the same registers
+  /// (hyperloglog ⇄ loglog ⇄ superloglog): the registers are copied unchanged,
+  /// only the estimator differs — the honest way to compare estimators.
+  template <class OtherFamily, std::enable_if_t<!std::is_same<OtherFamily, Family>::value, int> = 0>
+  explicit basic_sketch(const basic_sketch<OtherFamily, P, Hasher, Allocator, Addressing>& other)
+      : registers_(other.registers_), histogram_(other.histogram_), histogram_valid_(other.histogram_valid_),
+        hasher_(other.hasher_) {}
+
+  // --- adding -------------------------------------------------------------
+  // All O(1) (add_many O(n)); never allocate; not thread-safe (one writer).
+
+  /// Adds a 64-bit key (its 8 little-endian bytes are hashed).
+  void add(std::uint64_t key) noexcept { add_hash(hasher_(key)); }
+  /// Adds the bytes of a string.
+  void add(std::string_view key) noexcept { add_hash(hasher_(key.data(), key.size())); }
+  /// Adds the bytes [data, data + size).
+  void add(const void* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  /// Adds an already hashed value (the caller guarantees uniform hash bits).
+  void add_hash(hash_type hash) noexcept {
+    std::size_t index;
+    std::uint8_t rank;
+    Addressing::template locate<P>(hash, index, rank);
+    update(index, rank);
+  }
+  /// Same result as n add() calls, register for register.
+  void add_many(const std::uint64_t* keys, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) add(keys[i]);
+  }
+
+  // --- estimating ---------------------------------------------------------
+
+  /// The cardinality estimate of the family's default estimator. O(q) when the
+  /// sketch was only added to (the histogram is kept current), one pass over
+  /// the m registers right after merge/deserialize (nothing is cached then, so
+  /// concurrent const readers never race).
+  double estimate() const noexcept { return Family::estimate(current_histogram(), register_count, max_rank - 1u); }
+
+  /// HyperLogLog only: the estimate of a chosen estimator.
+  template <class F = Family, std::enable_if_t<F::has_estimator_choice, int> = 0>
+  double estimate(estimator e) const noexcept {
+    return Family::estimate(current_histogram(), register_count, max_rank - 1u, e);
+  }
+
+  /// The family's relative standard error at this P (1.04/√m for HyperLogLog).
+  static constexpr double relative_standard_error() noexcept { return Family::relative_standard_error(register_count); }
+
+  /// A two-sided interval that holds the true cardinality with probability
+  /// ≈ `confidence`: estimate·(1 ± z·RSE), z the normal quantile, symmetric in
+  /// relative terms. The lower end is clamped to the number of non-empty
+  /// registers (each one proves a distinct item) and never goes below 0.
+  /// Throws std::invalid_argument unless 0 < confidence < 1.
+  interval confidence_interval(double confidence = 0.95) const {
+    if (!(confidence > 0.0 && confidence < 1.0))
+      throw std::invalid_argument("hashsketch: confidence must be in (0, 1)");
+    const register_histogram& h = current_histogram();
+    const double e = Family::estimate(h, register_count, max_rank - 1u);
+    const double z = detail::normal_quantile_two_sided(confidence);
+    const double spread = z * relative_standard_error();
+    const double non_empty = static_cast<double>(register_count - h[0]);
+    double lower = std::max(e * (1.0 - spread), non_empty);
+    lower = std::max(lower, 0.0);
+    const double upper = std::max(e * (1.0 + spread), lower);
+    return interval{std::min(lower, e), e, upper};
+  }
+
+  // --- merging ------------------------------------------------------------
+
+  /// Union: register-wise max, exact (the result equals the sketch of A ∪ B).
+  /// O(m), SIMD. Throws incompatible_sketch_error if the hashers differ.
+  void merge(const basic_sketch& other) {
+    check_compatible(other.hasher_);
+    detail::kernels().merge_max(registers_.data(), other.registers_.data(), register_count);
+    histogram_valid_ = false;
+  }
+  /// Union with a finer sketch (Q > P): folds it to P into our registers
+  /// without a temporary; equal to merge(other.reduce<P>()).
+  template <unsigned Q>
+  void merge(const basic_sketch<Family, Q, Hasher, Allocator, Addressing>& finer) {
+    static_assert(Q > P, "hashsketch: merge a coarser sketch into the finer one's reduce<>() instead");
+    check_compatible(finer.hasher_);
+    Addressing::fold(Q, finer.registers_.data(), P, registers_.data());
+    histogram_valid_ = false;
+  }
+  basic_sketch& operator|=(const basic_sketch& other) {
+    merge(other);
+    return *this;
+  }
+  friend basic_sketch operator|(const basic_sketch& a, const basic_sketch& b) {
+    a.check_compatible(b.hasher_);
+    basic_sketch out(a.hasher_, a.registers_.get_allocator());
+    detail::kernels().merge_max_into(out.registers_.data(), a.registers_.data(), b.registers_.data(), register_count);
+    out.histogram_valid_ = false;
+    return out;
+  }
+
+  /// The exact fold to precision Q ≤ P: equal to the sketch built at Q from the
+  /// same keys. O(m).
+  template <unsigned Q>
+  basic_sketch<Family, Q, Hasher, Allocator, Addressing> reduce() const {
+    static_assert(Q <= P, "hashsketch: reduce<Q>() needs Q <= P (precision cannot grow)");
+    basic_sketch<Family, Q, Hasher, Allocator, Addressing> out(hasher_, registers_.get_allocator());
+    Addressing::fold(P, registers_.data(), Q, out.registers_.data());
+    out.rebuild_histogram();
+    return out;
+  }
+
+  // --- state --------------------------------------------------------------
+
+  /// The m registers, read-only.
+  register_view registers() const noexcept { return register_view(registers_.data(), registers_.size()); }
+  /// True when nothing was added. O(1) after adds, O(m) after a merge.
+  bool empty() const noexcept { return current_histogram()[0] == register_count; }
+  /// Back to the empty sketch (keeps the hasher). O(m).
+  void clear() noexcept {
+    std::fill(registers_.begin(), registers_.end(), std::uint8_t{0});
+    histogram_.fill(0);
+    histogram_[0] = static_cast<std::uint32_t>(register_count);
+    histogram_valid_ = true;
+  }
+  const Hasher& hasher() const noexcept { return hasher_; }
+  allocator_type get_allocator() const noexcept { return registers_.get_allocator(); }
+  /// The register histogram (counts[v] = registers holding v).
+  register_histogram histogram() const noexcept { return current_histogram(); }
+
+  // --- serialisation (docs/FORMAT.md) -------------------------------------
+
+  /// The native binary format: 24-byte header, m register bytes, XXH64 checksum.
+  std::vector<std::uint8_t> serialize() const {
+    std::vector<std::uint8_t> out;
+    out.reserve(serialized_size());
+    detail::byte_writer w(out);
+    w.bytes(format::magic, 4);
+    w.u8(format::version);
+    w.u8(Family::kind_id);
+    w.u8(static_cast<std::uint8_t>(P));
+    w.u8(format::encoding_dense_u8);
+    w.u8(Hasher::id);
+    w.u8(Addressing::id);
+    w.u16(0);  // reserved, must be zero
+    w.u64(hasher_.seed());
+    w.u32(static_cast<std::uint32_t>(register_count));
+    w.bytes(registers_.data(), register_count);
+    w.u64(XXH64(out.data(), out.size(), 0));
+    return out;
+  }
+  static constexpr std::size_t serialized_size() noexcept {
+    return format::header_size + register_count + format::checksum_size;
+  }
+
+  /// Reads a sketch written by serialize(). Expects the default hasher
+  /// (seed 0 for xxh3_hasher); use the overload to expect another seed.
+  /// Never reads outside [data, data + size); throws format_error naming the
+  /// defect: truncation, bad magic, unknown version / kind / encoding, other
+  /// precision / hasher / seed / layout, a register above max_rank, checksum
+  /// mismatch, trailing bytes.
+  static basic_sketch deserialize(const void* data, std::size_t size) {
+    return deserialize(data, size, Hasher{}, Allocator{});
+  }
+  static basic_sketch deserialize(const void* data, std::size_t size, const Hasher& expected,
+                                  const Allocator& alloc = Allocator{}) {
+    detail::byte_reader r(data, size);
+    const unsigned char* magic = r.bytes(4, "magic");
+    if (!std::equal(magic, magic + 4, format::magic)) throw format_error("bad magic (not a hashsketch sketch)");
+    const unsigned version = r.u8("version");
+    if (version != format::version) throw format_error("unknown format version " + std::to_string(version));
+    const unsigned kind = r.u8("kind");
+    if (kind != Family::kind_id)
+      throw format_error("sketch kind " + std::to_string(kind) + " is not " + Family::name + " (kind " +
+                         std::to_string(Family::kind_id) + ")");
+    const unsigned p = r.u8("precision");
+    if (p != P) throw format_error("precision " + std::to_string(p) + " differs from the type's " + std::to_string(P));
+    const unsigned encoding = r.u8("encoding");
+    if (encoding != format::encoding_dense_u8) throw format_error("unknown register encoding " + std::to_string(encoding));
+    const unsigned hasher_id = r.u8("hasher id");
+    if (hasher_id != Hasher::id)
+      throw format_error("hasher id " + std::to_string(hasher_id) + " is not " + Hasher::name);
+    const unsigned layout = r.u8("addressing id");
+    if (layout != Addressing::id)
+      throw format_error("register layout id " + std::to_string(layout) + " is not " + Addressing::name);
+    if (r.u16("reserved") != 0) throw format_error("reserved header bytes are not zero");
+    const std::uint64_t seed = r.u64("seed");
+    if (seed != expected.seed())
+      throw format_error("hasher seed " + std::to_string(seed) + " differs from the expected " +
+                         std::to_string(expected.seed()));
+    const std::uint32_t length = r.u32("payload length");
+    if (length != register_count)
+      throw format_error("payload length " + std::to_string(length) + " is not m = " + std::to_string(register_count));
+    const unsigned char* payload = r.bytes(register_count, "registers");
+    const std::size_t covered = r.position();
+    const std::uint64_t stored = r.u64("checksum");
+    if (r.remaining() != 0) throw format_error(std::to_string(r.remaining()) + " trailing bytes after the checksum");
+    if (stored != XXH64(data, covered, 0)) throw format_error("checksum mismatch (bytes damaged)");
+    basic_sketch out(expected, alloc);
+    for (std::size_t i = 0; i < register_count; ++i) {
+      if (payload[i] > max_rank)
+        throw format_error("register " + std::to_string(i) + " holds " + std::to_string(payload[i]) +
+                           ", above the maximum rank " + std::to_string(max_rank));
+      out.registers_[i] = payload[i];
+    }
+    out.rebuild_histogram();
+    return out;
+  }
+
+  /// Equal hashers and equal registers.
+  friend bool operator==(const basic_sketch& a, const basic_sketch& b) {
+    return a.hasher_ == b.hasher_ && a.registers_ == b.registers_;
+  }
+  friend bool operator!=(const basic_sketch& a, const basic_sketch& b) { return !(a == b); }
+
+ private:
+  template <class, unsigned, class, class, class>
+  friend class basic_sketch;
+
+  void update(std::size_t index, std::uint8_t rank) noexcept {
+    std::uint8_t& reg = registers_[index];
+    if (rank > reg) {
+      // Keep the histogram current so estimate() is O(q); when a merge left it
+      // stale it is rebuilt lazily by the next estimate (without caching).
+      if (histogram_valid_) {
+        --histogram_[reg];
+        ++histogram_[rank];
+      }
+      reg = rank;
+    }
+  }
+
+  void rebuild_histogram() noexcept {
+    detail::kernels().register_histogram(registers_.data(), register_count, histogram_.data());
+    histogram_valid_ = true;
+  }
+
+  register_histogram current_histogram() const noexcept {
+    if (histogram_valid_) return histogram_;
+    register_histogram h;
+    detail::kernels().register_histogram(registers_.data(), register_count, h.data());
+    return h;
+  }
+
+  void check_compatible(const Hasher& other) const {
+    if (!(hasher_ == other))
+      throw incompatible_sketch_error(std::string("hashers differ (") + Hasher::name + " seed " +
+                                      std::to_string(hasher_.seed()) + " vs seed " + std::to_string(other.seed()) +
+                                      "): the same key lands in different registers");
+  }
+
+  std::vector<std::uint8_t, Allocator> registers_;
+  register_histogram histogram_;
+  bool histogram_valid_ = true;
+  Hasher hasher_;
+};
+
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_BASIC_SKETCH_HPP

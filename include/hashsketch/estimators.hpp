@@ -1,0 +1,108 @@
+#ifndef HASHSKETCH_ESTIMATORS_HPP
+#define HASHSKETCH_ESTIMATORS_HPP
+
+// Cardinality estimators as free functions over a register histogram:
+// counts[k] = number of registers holding value k (0 = empty, q + 1 = the
+// largest rank of the layout). Every register sketch in the library (HLL,
+// LogLog, SuperLogLog, Redis and DataSketches layouts) ends in one of these.
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+namespace hashsketch {
+
+/// Which HyperLogLog estimator to use.
+enum class estimator {
+  ertl,    ///< Ertl 2017 improved raw estimator: accurate over the whole range, no tables
+  classic  ///< Flajolet et al. 2007: α_m·m²/Σ2^-r, linear counting below 2.5·m
+};
+
+/// counts[k] = number of registers with value k; 64 slots cover every layout
+/// (the largest rank of any policy is 63).
+using register_histogram = std::array<std::uint32_t, 64>;
+
+namespace detail {
+
+/// α_∞ = 1 / (2 ln 2): the constant of the raw estimator as m → ∞
+/// (Flajolet et al. 2007, eq. for α_m; Ertl 2017, eq. 13).
+constexpr double alpha_inf = 0.72134752044448170368;
+
+/// σ(x) = x + Σ_{k≥1} x^(2^k)·2^(k−1)  (Ertl 2017, eq. 39). Summed until the
+/// terms no longer change the double; diverges at x = 1 (all registers empty).
+inline double ertl_sigma(double x) noexcept {
+  if (x >= 1.0) return std::numeric_limits<double>::infinity();
+  double y = 1.0, z = x, previous;
+  do {
+    x *= x;
+    previous = z;
+    z += x * y;
+    y += y;
+  } while (z != previous);
+  return z;
+}
+
+/// τ(x) = (1/3)·(1 − x − Σ_{k≥1} (1 − x^(2^−k))²·2^−k)  (Ertl 2017, eq. 40).
+inline double ertl_tau(double x) noexcept {
+  if (x <= 0.0 || x >= 1.0) return 0.0;
+  double y = 1.0, z = 1.0 - x, previous;
+  do {
+    x = std::sqrt(x);
+    previous = z;
+    y *= 0.5;
+    z -= (1.0 - x) * (1.0 - x) * y;
+  } while (z != previous);
+  return z / 3.0;
+}
+
+/// α_m of the classic estimator (Flajolet et al. 2007, Fig. 3 / section 4):
+/// the published values for m = 16, 32, 64 and α_∞/(1 + 1.079/m) above.
+constexpr double classic_alpha(std::size_t m) noexcept {
+  return m <= 16 ? 0.673 : m <= 32 ? 0.697 : m <= 64 ? 0.709 : 0.7213 / (1.0 + 1.079 / static_cast<double>(m));
+}
+
+}  // namespace detail
+
+/// Ertl's improved raw estimator (O. Ertl, "New cardinality estimation
+/// algorithms for HyperLogLog sketches", 2017, arXiv:1702.01284, Algorithm 6):
+///   E = α_m·m² / (m·σ(C_0/m) + Σ_{k=1..q} C_k·2^−k + m·τ(1 − C_{q+1}/m)·2^−q)
+/// Finite-m correction: the paper uses α_∞; for small m the harmonic mean is
+/// biased by ≈ α_∞/α_m − 1 (+7 % at m = 16, +1.7 % at m = 64, measured by
+/// bench/accuracy), which Flajolet's α_m removes, so we use α_m (the same
+/// constant as the classic estimator). For m ≥ 1024 the two differ by < 0.11 %.
+/// σ takes over where registers are still empty (small n) and τ where they
+/// saturate (n near 2^64), so one formula covers 0 … 10^12 and beyond with
+/// relative standard error ≈ 1.04/√m and no empirical bias tables.
+/// q + 1 is the largest register value of the layout. O(q).
+inline double ertl_estimate(const register_histogram& counts, std::size_t m, unsigned q) noexcept {
+  const double md = static_cast<double>(m);
+  if (counts[0] == m) return 0.0;
+  double z = md * detail::ertl_tau(1.0 - static_cast<double>(counts[q + 1]) / md);
+  for (unsigned k = q; k >= 1; --k) z = 0.5 * (z + static_cast<double>(counts[k]));
+  z += md * detail::ertl_sigma(static_cast<double>(counts[0]) / md);
+  return detail::classic_alpha(m) * md * md / z;
+}
+
+/// The classic HyperLogLog estimator (P. Flajolet, É. Fusy, O. Gandouet,
+/// F. Meunier, "HyperLogLog: the analysis of a near-optimal cardinality
+/// estimation algorithm", AofA 2007): E = α_m·m²/Σ_j 2^−M[j], replaced by
+/// linear counting m·ln(m/V) when E ≤ 2.5·m and V > 0 registers are empty.
+/// With a 64-bit hash the large-range correction of the paper is not needed.
+/// Known weakness, kept on purpose: a bias bump just above 2.5·m where the
+/// switch happens (tests/hyperloglog_accuracy_test shows it).
+inline double classic_estimate(const register_histogram& counts, std::size_t m, unsigned q) noexcept {
+  const double md = static_cast<double>(m);
+  if (counts[0] == m) return 0.0;
+  double sum = 0.0;
+  for (unsigned k = q + 1; k >= 1; --k) sum = 0.5 * (sum + static_cast<double>(counts[k]));
+  sum += static_cast<double>(counts[0]);
+  const double raw = detail::classic_alpha(m) * md * md / sum;
+  if (raw <= 2.5 * md && counts[0] > 0) return md * std::log(md / static_cast<double>(counts[0]));
+  return raw;
+}
+
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_ESTIMATORS_HPP

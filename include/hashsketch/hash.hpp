@@ -1,0 +1,72 @@
+#ifndef HASHSKETCH_HASH_HPP
+#define HASHSKETCH_HASH_HPP
+
+// Hasher policies. A hasher turns a key's bytes into a hash value that an
+// addressing policy (addressing.hpp) maps to (register index, rank).
+//
+// The policy contract, checked where it is used:
+//   using result_type = ...;                       // what operator() returns
+//   static constexpr std::uint8_t id;              // stored in serialised sketches
+//   static constexpr const char* name;             // for messages and `info`
+//   explicit Hasher(std::uint64_t seed);           // a value: sketches with
+//   std::uint64_t seed() const noexcept;           //   different seeds never merge
+//   result_type operator()(const void*, std::size_t) const noexcept;
+//   result_type operator()(std::uint64_t key) const noexcept;  // 8 little-endian bytes
+//   bool operator==(const Hasher&, const Hasher&);
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "detail/bytes.hpp"
+
+// xxHash is used header-only: every function is static inline under private
+// names, so this coexists with a program that links libxxhash itself.
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#define HASHSKETCH_DEFINED_XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+#ifdef HASHSKETCH_DEFINED_XXH_INLINE_ALL
+#undef XXH_INLINE_ALL
+#undef HASHSKETCH_DEFINED_XXH_INLINE_ALL
+#endif
+
+namespace hashsketch {
+
+/// XXH3-64 with a 64-bit seed (default 0): the library's default hasher.
+/// Fast on short keys and well mixed even for sequential integers, which is
+/// what HyperLogLog's analysis assumes (independent uniform hash bits).
+/// Stateless apart from the seed; safe to share between threads.
+struct xxh3_hasher {
+  using result_type = std::uint64_t;
+  static constexpr std::uint8_t id = 1;
+  static constexpr const char* name = "xxh3-64";
+
+  constexpr xxh3_hasher() noexcept = default;
+  explicit constexpr xxh3_hasher(std::uint64_t seed) noexcept : seed_(seed) {}
+
+  constexpr std::uint64_t seed() const noexcept { return seed_; }
+
+  /// XXH3-64 of [data, data + size) with this seed.
+  result_type operator()(const void* data, std::size_t size) const noexcept {
+    return XXH3_64bits_withSeed(data, size, seed_);
+  }
+  result_type operator()(std::string_view key) const noexcept { return (*this)(key.data(), key.size()); }
+  /// Hashes the key's 8 little-endian bytes, so the result is the same on every host.
+  result_type operator()(std::uint64_t key) const noexcept {
+    unsigned char bytes[8];
+    detail::store_le64(bytes, key);
+    return (*this)(bytes, sizeof bytes);
+  }
+
+  friend constexpr bool operator==(const xxh3_hasher& a, const xxh3_hasher& b) noexcept { return a.seed_ == b.seed_; }
+  friend constexpr bool operator!=(const xxh3_hasher& a, const xxh3_hasher& b) noexcept { return !(a == b); }
+
+ private:
+  std::uint64_t seed_ = 0;
+};
+
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_HASH_HPP
