@@ -37,6 +37,28 @@ struct interval {
 template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
 class basic_sketch;
 
+namespace detail {
+/// Write access to a sketch's registers for the library's own codecs and
+/// kernels (Redis / DataSketches readers, merge_all). Users never need it:
+/// anything written must be a valid register value (≤ max_rank), and
+/// registers_changed() must be called afterwards so the histogram is rebuilt.
+struct register_access {
+  template <class Sketch>
+  static std::uint8_t* data(Sketch& s) noexcept {
+    return s.registers_.data();
+  }
+  template <class Sketch>
+  static void registers_changed(Sketch& s) noexcept {
+    s.rebuild_histogram();
+  }
+  /// Marks the histogram stale without a pass (the next estimate recomputes it).
+  template <class Sketch>
+  static void registers_changed_lazily(Sketch& s) noexcept {
+    s.histogram_valid_ = false;
+  }
+};
+}  // namespace detail
+
 /// The register range returned by registers(): read-only, contiguous.
 class register_view {
  public:
@@ -300,6 +322,7 @@ class basic_sketch {
  private:
   template <class, unsigned, class, class, class>
   friend class basic_sketch;
+  friend struct detail::register_access;
 
   void update(std::size_t index, std::uint8_t rank) noexcept {
     std::uint8_t& reg = registers_[index];
