@@ -1,0 +1,137 @@
+#ifndef HASHSKETCH_SAMPLER_HPP
+#define HASHSKETCH_SAMPLER_HPP
+
+// Hash-based selection (RFC 5475, "Sampling and Filtering Techniques for IP
+// Packet Selection", section 6.2.3): a record is kept iff the hash of its key
+// falls in a fixed selection range. Every record with the same key gets the
+// same decision — on every machine, in every file, on every day — so per-key
+// metrics (a user's sessions, a flow's packets) survive sampling intact.
+//
+// In RFC 5475's terms:
+//   hash domain     the key's bytes (a user id, 8 little-endian bytes of an
+//                   integer), hashed with XXH3-64 and the sampler's seed —
+//                   the same xxh3_hasher the sketches use by default, so a
+//                   sampler and a sketch with the same seed see the same hash;
+//   hash range      all 64-bit values [0, 2^64);
+//   selection range [0, T) where T = floor(rate · 2^64), and T = 2^64 (the
+//                   whole hash range) at rate 1.
+// docs/sampling.md explains the arithmetic and the properties in full.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "hash.hpp"
+
+namespace hashsketch {
+
+/// Keeps a key iff XXH3-64(key bytes, seed) < threshold().
+///
+/// The selected fraction of the hash range is exactly threshold() / 2^64
+/// (1 at rate 1), which differs from rate() by less than 2^-64.
+///
+/// Properties (tested in tests/sampler_test.cpp):
+///  - deterministic: the decision depends only on (key bytes, seed, rate) —
+///    not on the process, the machine, its byte order or the compiler;
+///  - nested: for one seed, rate a < b ⇒ every key selected at a is selected
+///    at b (thresholds are monotone in the rate);
+///  - independent across seeds: samples drawn with different seeds overlap as
+///    two independent Bernoulli samples would.
+///
+/// Cost: one XXH3 of the key plus one comparison; O(1) memory (24 bytes).
+/// Immutable after construction, so safe to share between threads.
+class hash_sampler {
+ public:
+  using hasher_type = xxh3_hasher;
+
+  /// rate ∈ [0, 1] is the fraction of keys to keep; anything else (negative,
+  /// > 1, NaN, ±infinity) throws std::invalid_argument. Rate 0 keeps nothing,
+  /// rate 1 keeps everything, including the hash 2^64 − 1.
+  explicit hash_sampler(double rate, std::uint64_t seed = 0);
+
+  /// Decision for an integer key, hashed as its 8 little-endian bytes (as in
+  /// hyperloglog::add(std::uint64_t)), so the same on every host.
+  bool selects(std::uint64_t key) const noexcept { return selects_hash(hasher_(key)); }
+  /// Decision for a key given as bytes (a user id, a log column).
+  bool selects(std::string_view key) const noexcept { return selects_hash(hasher_(key.data(), key.size())); }
+  bool selects(const void* data, std::size_t size) const noexcept { return selects_hash(hasher_(data, size)); }
+  /// Decision for a hash computed elsewhere with hasher() (e.g. hashed once,
+  /// then used for both a sampler and a partitioner).
+  bool selects_hash(std::uint64_t hash) const noexcept { return (hash < threshold_) | all_; }
+
+  /// The rate given to the constructor.
+  double rate() const noexcept { return rate_; }
+  /// Keep iff hash < threshold(). T = floor(rate · 2^64) for rate < 1, which is
+  /// at most 2^64 − 2^11 (the largest double below 1 is 1 − 2^-53). At rate 1
+  /// the true threshold 2^64 does not fit in 64 bits: threshold() returns
+  /// 2^64 − 1 and the sampler keeps every hash, 2^64 − 1 included.
+  /// threshold() == UINT64_MAX therefore means exactly "rate 1, keep all".
+  std::uint64_t threshold() const noexcept { return threshold_; }
+  /// 1 / rate: how many keys of the population each selected key stands for
+  /// (the Horvitz–Thompson weight). +infinity at rate 0.
+  double scale() const noexcept { return 1.0 / rate_; }
+  std::uint64_t seed() const noexcept { return hasher_.seed(); }
+  const hasher_type& hasher() const noexcept { return hasher_; }
+
+  /// T = floor(rate · 2^64), saturated to 2^64 − 1 at rate 1; throws
+  /// std::invalid_argument unless 0 ≤ rate ≤ 1. Exposed so tools can print it.
+  static std::uint64_t threshold_for(double rate);
+
+ private:
+  hasher_type hasher_;
+  std::uint64_t threshold_;
+  double rate_;
+  bool all_;
+};
+
+/// Splits keys into size() buckets with probabilities proportional to the
+/// weights, by cutting the hash range [0, 2^64) into consecutive intervals:
+/// bucket i gets [L_i, L_{i+1}) with L_0 = 0, L_size = 2^64 and
+/// L_i = floor(2^64 · (w_0 + … + w_{i−1}) / (w_0 + … + w_{n−1})) computed in
+/// double with a fixed order of operations (docs/sampling.md). Deterministic
+/// like hash_sampler; with weights {r, 1 − r} bucket 0 is (up to the rounding
+/// of r + (1 − r)) the sample that hash_sampler(r) selects.
+///
+/// Cost: one XXH3 of the key plus a binary search over size() − 1 cut points
+/// (a linear scan for up to 8 buckets); memory 8 bytes per bucket.
+/// Immutable after construction, so safe to share between threads.
+class hash_partitioner {
+ public:
+  using hasher_type = xxh3_hasher;
+
+  /// weights: at least one, each positive and finite, else
+  /// std::invalid_argument. Only their ratios matter.
+  hash_partitioner(std::vector<double> weights, std::uint64_t seed = 0);
+
+  /// Bucket in [0, size()) for an integer key (8 little-endian bytes).
+  std::size_t bucket(std::uint64_t key) const noexcept { return bucket_of_hash(hasher_(key)); }
+  std::size_t bucket(std::string_view key) const noexcept { return bucket_of_hash(hasher_(key.data(), key.size())); }
+  std::size_t bucket(const void* data, std::size_t size) const noexcept {
+    return bucket_of_hash(hasher_(data, size));
+  }
+  /// Bucket for a hash computed elsewhere with hasher().
+  std::size_t bucket_of_hash(std::uint64_t hash) const noexcept;
+
+  /// Number of buckets (the number of weights).
+  std::size_t size() const noexcept { return weights_.size(); }
+  /// The weights given to the constructor.
+  const std::vector<double>& weights() const noexcept { return weights_; }
+  /// Exact fraction of the hash range that bucket i receives, (L_{i+1} − L_i) / 2^64.
+  double share(std::size_t i) const noexcept;
+  std::uint64_t seed() const noexcept { return hasher_.seed(); }
+  const hasher_type& hasher() const noexcept { return hasher_; }
+
+ private:
+  hasher_type hasher_;
+  std::vector<double> weights_;
+  // cuts_[i] = L_{i+1}, i = 0 .. size() − 2: the first hash of bucket i + 1.
+  std::vector<std::uint64_t> cuts_;
+};
+
+}  // namespace hashsketch
+
+#include "detail/sampler_impl.hpp"
+
+#endif  // HASHSKETCH_SAMPLER_HPP
