@@ -40,7 +40,7 @@ namespace hashsketch {
 ///  - independent across seeds: samples drawn with different seeds overlap as
 ///    two independent Bernoulli samples would.
 ///
-/// Cost: one XXH3 of the key plus one comparison; O(1) memory (24 bytes).
+/// Cost: one XXH3 of the key plus one comparison; O(1) memory (32 bytes).
 /// Immutable after construction, so safe to share between threads.
 class hash_sampler {
  public:
