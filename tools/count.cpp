@@ -1,0 +1,116 @@
+// hashsketch count: approximate distinct values of a field over files/stdin.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <hashsketch/hash.hpp>
+
+#include "any_sketch.hpp"
+#include "cli.hpp"
+#include "scanner.hpp"
+
+namespace hashsketch_cli {
+namespace {
+
+/// Hashes keys in batches and hands them to the run-time-typed sketch, so the
+/// scanner is compiled once (not once per precision) and the virtual call is
+/// paid once per 512 keys.
+class count_sink {
+ public:
+  count_sink(any_sketch& sketch, std::uint64_t seed) : sketch_(sketch), hasher_(seed) {}
+  void line(const char*, const char*, const char* kb, const char* ke) {
+    batch_[n_++] = hasher_(kb, static_cast<std::size_t>(ke - kb));
+    if (n_ == batch_size) flush();
+  }
+  void missing(const char*, const char*) {}
+  void flush() {
+    sketch_.add_hashes(batch_, n_);
+    n_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t batch_size = 512;
+  any_sketch& sketch_;
+  hashsketch::xxh3_hasher hasher_;
+  std::uint64_t batch_[batch_size];
+  std::size_t n_ = 0;
+};
+
+}  // namespace
+
+int command_count(int argc, char** argv) {
+  const std::vector<option_spec> specs = {
+      {'p', "precision", true}, {'f', "field", true},  {'d', "delimiter", true}, {'e', "estimator", true},
+      {0, "format", true},      {'o', "output", true}, {'s', "seed", true},      {'c', "confidence", true},
+      {'q', "quiet", false},
+  };
+  const parsed_args args = parse_args(argc, argv, 2, specs);
+  if (args.help) return -1;  // main prints the command's help
+
+  unsigned precision = 14;
+  scan_config cfg;
+  estimator_choice est = estimator_choice::ertl;
+  output_format format = output_format::text;
+  std::string output;
+  std::uint64_t seed = 0;
+  double confidence = 0.95;
+  for (const parsed_option& o : args.options) {
+    if (o.name == "precision") precision = parse_precision(o);
+    else if (o.name == "field") cfg.field = parse_field(o);
+    else if (o.name == "delimiter") cfg.delimiter = parse_delimiter(o);
+    else if (o.name == "estimator") est = parse_estimator(o);
+    else if (o.name == "format") format = parse_format(o);
+    else if (o.name == "output") output = o.value;
+    else if (o.name == "seed") seed = parse_seed(o);
+    else if (o.name == "confidence") confidence = parse_confidence(o);
+    else if (o.name == "quiet") cfg.quiet = true;
+  }
+  if (output.empty() && std::any_of(args.options.begin(), args.options.end(),
+                                    [](const parsed_option& o) { return o.name == "output"; }))
+    throw usage_error("option '-o' needs a file name");
+  if (output == "-" && ::isatty(1)) throw usage_error("refusing to write a binary sketch to a terminal; give -o FILE or redirect");
+  std::vector<std::string> inputs = args.operands;
+  if (inputs.empty()) inputs.push_back("-");
+
+  std::unique_ptr<any_sketch> sketch = make_hyperloglog(precision, seed);
+  count_sink sink(*sketch, seed);
+  scan_totals totals;
+  scan_inputs(inputs, cfg, sink, totals);
+  sink.flush();
+
+  // A sketch saved under --estimator loglog/superloglog is saved as that kind
+  // (same registers), so `estimate` and `info` later use the same estimator.
+  std::unique_ptr<any_sketch> result = convert_to(*sketch, est);
+  const hashsketch::interval ci = result->estimate(est, confidence);
+  if (!output.empty()) write_whole_file(output, result->serialize());
+
+  // With the sketch on stdout the report moves to stderr.
+  std::FILE* report = output == "-" ? stderr : stdout;
+  if (format == output_format::json) {
+    std::fprintf(report,
+                 "{\"estimate\": %s, \"lower\": %s, \"upper\": %s, \"confidence\": %g, \"precision\": %u, "
+                 "\"estimator\": \"%s\", \"relative_standard_error\": %.6g, \"lines\": %llu, "
+                 "\"missing_field_lines\": %llu, \"bytes\": %llu}\n",
+                 json_number(ci.estimate).c_str(), json_number(ci.lower).c_str(), json_number(ci.upper).c_str(),
+                 confidence, precision, estimator_name(est), result->relative_standard_error(est),
+                 static_cast<unsigned long long>(totals.lines),
+                 static_cast<unsigned long long>(totals.missing_field_lines),
+                 static_cast<unsigned long long>(totals.bytes));
+  } else {
+    std::fprintf(report, "%.0f distinct (%g%% interval %.0f .. %.0f; P=%u, %s, rse %.2f%%; %llu lines", ci.estimate,
+                 confidence * 100.0, ci.lower, ci.upper, precision, estimator_name(est),
+                 100.0 * result->relative_standard_error(est), static_cast<unsigned long long>(totals.lines));
+    if (totals.missing_field_lines > 0)
+      std::fprintf(report, ", %llu without field %u", static_cast<unsigned long long>(totals.missing_field_lines),
+                   cfg.field);
+    std::fputs(")\n", report);
+  }
+  if (std::fflush(report) != 0) throw runtime_failure("cannot write the result");
+  return exit_ok;
+}
+
+}  // namespace hashsketch_cli
