@@ -6,7 +6,7 @@ include_guard(GLOBAL)
 
 find_package(PkgConfig QUIET)
 if(PkgConfig_FOUND)
-  pkg_check_modules(HASHSKETCH_HIREDIS QUIET IMPORTED_TARGET hiredis)
+  pkg_check_modules(HASHSKETCH_HIREDIS QUIET IMPORTED_TARGET GLOBAL hiredis)
 endif()
 if(NOT TARGET PkgConfig::HASHSKETCH_HIREDIS)
   find_library(HASHSKETCH_HIREDIS_LIBRARY hiredis)
@@ -36,15 +36,20 @@ function(hashsketch_link_hiredis target)
   target_compile_definitions(${target} PRIVATE HASHSKETCH_REDIS_SERVER="${HASHSKETCH_REDIS_SERVER}")
 endfunction()
 
-# hashsketch_add_redis_fixture(<fixture>): ctest tests <fixture>_start and
+# hashsketch_add_redis_fixture(<fixture> [<label>]): ctest tests <fixture>_start and
 # <fixture>_stop (FIXTURES_SETUP / FIXTURES_CLEANUP <fixture>) that run a
 # redis-server on 127.0.0.1, on a free port chosen at run time (so parallel
 # ctest runs and other build trees never collide), persistence off, in a
 # temporary directory. Sets <fixture>_STATE_DIR in the caller: the directory
 # whose file "port" holds the port; tests get it via ENVIRONMENT
 # HASHSKETCH_REDIS_STATE=<dir>, or run under `hashsketch_redis_fixture exec`,
-# which puts HASHSKETCH_REDIS_PORT in the environment.
+# which puts HASHSKETCH_REDIS_PORT in the environment. <label> (default
+# "unit") should be the label of the tests that need the server.
 function(hashsketch_add_redis_fixture fixture)
+  set(label unit)
+  if(ARGC GREATER 1)
+    set(label ${ARGV1})
+  endif()
   if(NOT TARGET hashsketch_redis_fixture)
     add_executable(hashsketch_redis_fixture ${PROJECT_SOURCE_DIR}/tests/redis/redis_fixture.cpp)
     hashsketch_target_defaults(hashsketch_redis_fixture)
@@ -53,7 +58,7 @@ function(hashsketch_add_redis_fixture fixture)
   set(state "${PROJECT_BINARY_DIR}/redis-fixtures/${fixture}")
   add_test(NAME ${fixture}_start COMMAND hashsketch_redis_fixture start ${state} ${HASHSKETCH_REDIS_SERVER})
   add_test(NAME ${fixture}_stop COMMAND hashsketch_redis_fixture stop ${state})
-  set_tests_properties(${fixture}_start PROPERTIES FIXTURES_SETUP ${fixture} LABELS "unit" TIMEOUT 60)
-  set_tests_properties(${fixture}_stop PROPERTIES FIXTURES_CLEANUP ${fixture} LABELS "unit" TIMEOUT 60)
+  set_tests_properties(${fixture}_start PROPERTIES FIXTURES_SETUP ${fixture} LABELS ${label} TIMEOUT 60)
+  set_tests_properties(${fixture}_stop PROPERTIES FIXTURES_CLEANUP ${fixture} LABELS ${label} TIMEOUT 60)
   set(${fixture}_STATE_DIR "${state}" PARENT_SCOPE)
 endfunction()
