@@ -11,6 +11,7 @@
 #include <hashsketch/detail/stats.hpp>
 #include <hashsketch/errors.hpp>
 #include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/loglog.hpp>
 
 namespace hashsketch_cli {
 namespace {
@@ -49,8 +50,11 @@ auto with_precision(unsigned p, F&& f) -> decltype(f(precision_constant<4>{})) {
 template <class Family, unsigned P>
 using sketch_of = hashsketch::basic_sketch<Family, P, xxh3_hasher, std::allocator<std::uint8_t>, leading_zeros_addressing>;
 
+/// The estimator a family uses by default (HyperLogLog: Ertl's).
 template <class Family>
 constexpr estimator_choice family_estimator() {
+  if (std::is_same<Family, hashsketch::loglog_family>::value) return estimator_choice::loglog;
+  if (std::is_same<Family, hashsketch::superloglog_family>::value) return estimator_choice::superloglog;
   return estimator_choice::ertl;
 }
 
@@ -72,6 +76,8 @@ class typed_sketch final : public any_sketch {
   interval estimate(estimator_choice e, double confidence) const override {
     switch (resolve(e)) {
       case estimator_choice::classic: return classic_interval(confidence);
+      case estimator_choice::loglog: return as<hashsketch::loglog_family>().confidence_interval(confidence);
+      case estimator_choice::superloglog: return as<hashsketch::superloglog_family>().confidence_interval(confidence);
       case estimator_choice::ertl:
       default: return as<hashsketch::hll_family>().confidence_interval(confidence);
     }
@@ -79,6 +85,8 @@ class typed_sketch final : public any_sketch {
 
   double relative_standard_error(estimator_choice e) const override {
     switch (resolve(e)) {
+      case estimator_choice::loglog: return sketch_of<hashsketch::loglog_family, P>::relative_standard_error();
+      case estimator_choice::superloglog: return sketch_of<hashsketch::superloglog_family, P>::relative_standard_error();
       case estimator_choice::classic:
       case estimator_choice::ertl:
       default: return sketch_of<hashsketch::hll_family, P>::relative_standard_error();
@@ -153,11 +161,15 @@ class typed_sketch final : public any_sketch {
 template <class F>
 auto with_family(unsigned kind, F&& f) -> decltype(f(static_cast<hashsketch::hll_family*>(nullptr))) {
   if (kind == hashsketch::hll_family::kind_id) return f(static_cast<hashsketch::hll_family*>(nullptr));
+  if (kind == hashsketch::loglog_family::kind_id) return f(static_cast<hashsketch::loglog_family*>(nullptr));
+  if (kind == hashsketch::superloglog_family::kind_id) return f(static_cast<hashsketch::superloglog_family*>(nullptr));
   throw format_error("unknown sketch kind " + std::to_string(kind));
 }
 
 unsigned kind_for(estimator_choice e) {
   switch (e) {
+    case estimator_choice::loglog: return hashsketch::loglog_family::kind_id;
+    case estimator_choice::superloglog: return hashsketch::superloglog_family::kind_id;
     default: return hashsketch::hll_family::kind_id;
   }
 }

@@ -1,0 +1,6 @@
+# Extra programs beside bin/hashsketch (included by tools/CMakeLists.txt).
+
+# The demo's data generator: a realistic web-analytics log (scripts/demo.sh,
+# tests/tools_test.cpp). Deterministic for a seed on every platform.
+add_executable(hashsketch_gen_weblog ${CMAKE_CURRENT_SOURCE_DIR}/gen/gen_weblog.cpp)
+hashsketch_target_defaults(hashsketch_gen_weblog)
