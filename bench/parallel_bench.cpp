@@ -1,0 +1,61 @@
+// parallel_add speed-up: one sketch built from 2^22 keys on 1, 2, 4, 8 and 16
+// threads, beside the in-run baseline of single-threaded add_many over the
+// same keys (what parallel_add with 1 thread must equal in speed).
+// Wall-clock time (UseRealTime): the work happens on threads that the
+// benchmark's CPU timer would not see. Compare the medians of
+//   hashsketch_bench --benchmark_filter='parallel|baseline_add_many_single'
+//                    --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
+// speed-up(t) = time(BM_baseline_add_many_single) / time(BM_parallel_add/threads:t).
+#include <benchmark/benchmark.h>
+#include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/parallel.hpp>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t parallel_key_count = std::size_t{1} << 22;  // 32 MiB of keys: larger than the caches
+
+const std::vector<std::uint64_t>& parallel_keys() {
+  static const std::vector<std::uint64_t> keys = [] {
+    std::mt19937_64 rng(2022);
+    std::vector<std::uint64_t> k(parallel_key_count);
+    for (auto& x : k) x = rng();
+    return k;
+  }();
+  return keys;
+}
+
+void BM_baseline_add_many_single(benchmark::State& state) {
+  const auto& keys = parallel_keys();
+  double checksum = 0;
+  for (auto _ : state) {
+    hashsketch::hyperloglog<14> s;
+    s.add_many(keys.data(), keys.size());
+    benchmark::DoNotOptimize(s.registers().data());
+    checksum = s.estimate();
+  }
+  state.counters["checksum"] = checksum;
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
+}
+BENCHMARK(BM_baseline_add_many_single)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_parallel_add(benchmark::State& state) {
+  const auto& keys = parallel_keys();
+  const auto threads = static_cast<unsigned>(state.range(0));
+  double checksum = 0;
+  for (auto _ : state) {
+    hashsketch::hyperloglog<14> s;
+    hashsketch::parallel_add(s, keys.data(), keys.size(), threads);
+    benchmark::DoNotOptimize(s.registers().data());
+    checksum = s.estimate();
+  }
+  state.counters["checksum"] = checksum;  // equal for every thread count
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
+}
+BENCHMARK(BM_parallel_add)->ArgName("threads")->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->UseRealTime()->Unit(
+    benchmark::kMillisecond);
+
+}  // namespace
