@@ -24,6 +24,32 @@ enum class estimator {
 /// (the largest rank of any policy is 63).
 using register_histogram = std::array<std::uint32_t, 64>;
 
+/// The three numbers HyperLogLog's estimators read from the registers (Ertl
+/// 2017, Algorithm 6 needs only C_0, C_{q+1} and Σ_{k=1..q} C_k·2^−k), kept
+/// exact: `weighted` = Σ_{k=1..q} C_k·2^(q−k) as an integer. The SIMD kernels
+/// compute them in one pass over the registers, which is what makes
+/// estimate() right after a merge cheap (detail/kernels_*.hpp).
+struct register_stats {
+  std::uint32_t zeros;      ///< C_0: registers still empty
+  std::uint32_t saturated;  ///< C_{q+1}: registers at the layout's largest rank
+  std::uint64_t weighted;   ///< Σ_{k=1..q} C_k·2^(q−k), exact when register_stats_fit(m, q)
+};
+
+/// True when `weighted` cannot overflow 64 bits for any content of m registers:
+/// its maximum, m·2^(q−1) (every register at 1), must be ≤ 2^64 − 1. Holds for
+/// the default layout (q = 64 − P) and Redis's; not for DataSketches' (q = 62),
+/// whose sketches use the histogram path instead.
+constexpr bool register_stats_fit(std::size_t m, unsigned q) noexcept {
+  return q == 0 || (q <= 64 && static_cast<std::uint64_t>(m) <= (~std::uint64_t{0} >> (q - 1u)));
+}
+
+/// The register_stats of a histogram (q + 1 ≤ 63). O(q).
+inline register_stats stats_of(const register_histogram& counts, unsigned q) noexcept {
+  std::uint64_t weighted = 0;
+  for (unsigned k = 1; k <= q; ++k) weighted += static_cast<std::uint64_t>(counts[k]) << (q - k);
+  return register_stats{counts[0], counts[q + 1], weighted};
+}
+
 namespace detail {
 
 /// α_∞ = 1 / (2 ln 2): the constant of the raw estimator as m → ∞
@@ -76,7 +102,20 @@ constexpr double classic_alpha(std::size_t m) noexcept {
 /// saturate (n near 2^64), so one formula covers 0 … 10^12 and beyond with
 /// relative standard error ≈ 1.04/√m and no empirical bias tables.
 /// q + 1 is the largest register value of the layout. O(q).
+inline double ertl_estimate(const register_stats& s, std::size_t m, unsigned q) noexcept {
+  const double md = static_cast<double>(m);
+  if (s.zeros == m) return 0.0;
+  // Σ_{k=1..q} C_k·2^−k = weighted·2^−q and the τ term carries 2^−q as well.
+  double z = md * detail::ertl_tau(1.0 - static_cast<double>(s.saturated) / md) + static_cast<double>(s.weighted);
+  z = std::ldexp(z, -static_cast<int>(q));
+  z += md * detail::ertl_sigma(static_cast<double>(s.zeros) / md);
+  return detail::classic_alpha(m) * md * md / z;
+}
+
+/// The same from a histogram. Goes through register_stats whenever they fit,
+/// so a sketch gives the same double whichever way it was summarised.
 inline double ertl_estimate(const register_histogram& counts, std::size_t m, unsigned q) noexcept {
+  if (register_stats_fit(m, q)) return ertl_estimate(stats_of(counts, q), m, q);
   const double md = static_cast<double>(m);
   if (counts[0] == m) return 0.0;
   double z = md * detail::ertl_tau(1.0 - static_cast<double>(counts[q + 1]) / md);
@@ -92,7 +131,21 @@ inline double ertl_estimate(const register_histogram& counts, std::size_t m, uns
 /// With a 64-bit hash the large-range correction of the paper is not needed.
 /// Known weakness, kept on purpose: a bias bump just above 2.5·m where the
 /// switch happens (tests/hyperloglog_accuracy_test shows it).
+inline double classic_estimate(const register_stats& s, std::size_t m, unsigned q) noexcept {
+  const double md = static_cast<double>(m);
+  if (s.zeros == m) return 0.0;
+  // Σ_{k=0..q+1} C_k·2^−k = C_0 + weighted·2^−q + C_{q+1}·2^−(q+1)
+  const double sum = static_cast<double>(s.zeros) +
+                     std::ldexp(static_cast<double>(s.weighted) + 0.5 * static_cast<double>(s.saturated),
+                                -static_cast<int>(q));
+  const double raw = detail::classic_alpha(m) * md * md / sum;
+  if (raw <= 2.5 * md && s.zeros > 0) return md * std::log(md / static_cast<double>(s.zeros));
+  return raw;
+}
+
+/// The same from a histogram (through register_stats whenever they fit).
 inline double classic_estimate(const register_histogram& counts, std::size_t m, unsigned q) noexcept {
+  if (register_stats_fit(m, q)) return classic_estimate(stats_of(counts, q), m, q);
   const double md = static_cast<double>(m);
   if (counts[0] == m) return 0.0;
   double sum = 0.0;

@@ -34,6 +34,13 @@ struct hll_family {
                          estimator e = estimator::ertl) noexcept {
     return e == estimator::classic ? classic_estimate(counts, m, q) : ertl_estimate(counts, m, q);
   }
+  /// The same estimators from register_stats (equal to the histogram overload
+  /// when register_stats_fit(m, q)); basic_sketch uses it so that estimate()
+  /// after a merge needs one SIMD stats pass instead of a histogram.
+  static double estimate(const register_stats& stats, std::size_t m, unsigned q,
+                         estimator e = estimator::ertl) noexcept {
+    return e == estimator::classic ? classic_estimate(stats, m, q) : ertl_estimate(stats, m, q);
+  }
   /// 1.04/√m (Flajolet et al. 2007: β_∞ = √(3 ln 2 − 1) ≈ 1.03896).
   static constexpr double relative_standard_error(std::size_t m) noexcept {
     return 1.04 / detail::constexpr_sqrt(static_cast<double>(m));

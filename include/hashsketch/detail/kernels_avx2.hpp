@@ -1,0 +1,220 @@
+#ifndef HASHSKETCH_DETAIL_KERNELS_AVX2_HPP
+#define HASHSKETCH_DETAIL_KERNELS_AVX2_HPP
+
+// AVX2 kernels: 32-byte max for merge, a shuffle + sum-of-absolute-differences
+// formulation of register_stats, and XXH3 of four 8-byte keys per vector with
+// the 64-bit multiply built from three 32×32→64 multiplies. Every function
+// carries target("avx2"), so the including TU needs no -mavx2. Compiles to
+// nothing off x86.
+
+#include "kernels_scalar.hpp"
+
+#if defined(HASHSKETCH_ARCH_X86)
+#include <immintrin.h>
+
+namespace hashsketch {
+namespace detail {
+
+HASHSKETCH_TARGET("avx2")
+inline void merge_max_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    __m256i d0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i));
+    __m256i d1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i + 32));
+    __m256i d2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i + 64));
+    __m256i d3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i + 96));
+    d0 = _mm256_max_epu8(d0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i)));
+    d1 = _mm256_max_epu8(d1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32)));
+    d2 = _mm256_max_epu8(d2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 64)));
+    d3 = _mm256_max_epu8(d3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 96)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), d0);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 32), d1);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 64), d2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 96), d3);
+  }
+  for (; i + 32 <= n; i += 32) {
+    const __m256i d = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i));
+    const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_max_epu8(d, s));
+  }
+  merge_max_scalar(dst + i, src + i, n - i);
+}
+
+HASHSKETCH_TARGET("avx2")
+inline void merge_max_into_avx2(std::uint8_t* out, const std::uint8_t* a, const std::uint8_t* b,
+                                std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
+    const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i + 32));
+    const __m256i y0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i));
+    const __m256i y1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i + 32));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_max_epu8(x0, y0));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i + 32), _mm256_max_epu8(x1, y1));
+  }
+  merge_max_into_scalar(out + i, a + i, b + i, n - i);
+}
+
+HASHSKETCH_TARGET("avx2")
+inline void merge_histogram_avx2(const std::uint8_t* a, const std::uint8_t* b, std::size_t n,
+                                 std::uint32_t* counts) noexcept {
+  for (std::size_t v = 0; v < 64; ++v) counts[v] = 0;
+  alignas(64) std::uint8_t chunk[1024];
+  for (std::size_t i = 0; i < n; i += sizeof chunk) {
+    const std::size_t len = n - i < sizeof chunk ? n - i : sizeof chunk;
+    merge_max_into_avx2(chunk, a + i, b + i, len);
+    accumulate_histogram_split(chunk, len, counts);
+  }
+}
+
+// register_stats, 32 registers per step. With t = q − r (a byte; 0xFF for the
+// saturated r = q + 1), 2^(q−r) has the single bit t & 7 set in byte t >> 3.
+// A shuffle gives that bit's value, a compare per byte group keeps it where
+// t >> 3 == j, and a sum of absolute differences against zero adds eight
+// bytes into a 64-bit lane: acc_j sums byte j of every 2^(q−r) (≤ 128 per
+// register, so never overflows), and weighted = Σ_j acc_j·256^j (mod 2^64).
+// r = 0 gives t = q, counted as 2^q and subtracted at the end; t = 0xFF
+// falls into group 31, which no j matches. zeros/saturated are byte counters
+// (compare = −1) flushed through SAD before they can wrap (255 steps).
+struct avx2_stats_acc {
+  __m256i group[8];
+  __m256i zeros, saturated;
+};
+
+HASHSKETCH_TARGET("avx2")
+inline void avx2_stats_step(__m256i r, __m256i qv, __m256i q1v, unsigned groups, __m256i& zb, __m256i& sb,
+                            avx2_stats_acc& acc) noexcept {
+  const __m256i zero = _mm256_setzero_si256();
+  zb = _mm256_sub_epi8(zb, _mm256_cmpeq_epi8(r, zero));
+  sb = _mm256_sub_epi8(sb, _mm256_cmpeq_epi8(r, q1v));
+  const __m256i t = _mm256_sub_epi8(qv, r);
+  const __m256i bit_lut = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                                           1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i bit = _mm256_shuffle_epi8(bit_lut, _mm256_and_si256(t, _mm256_set1_epi8(7)));
+  const __m256i grp = _mm256_and_si256(_mm256_srli_epi16(t, 3), _mm256_set1_epi8(0x1F));
+  for (unsigned j = 0; j < groups; ++j) {
+    const __m256i sel = _mm256_and_si256(_mm256_cmpeq_epi8(grp, _mm256_set1_epi8(static_cast<char>(j))), bit);
+    acc.group[j] = _mm256_add_epi64(acc.group[j], _mm256_sad_epu8(sel, zero));
+  }
+}
+
+HASHSKETCH_TARGET("avx2")
+inline std::uint64_t avx2_hsum64(__m256i v) noexcept {
+  alignas(32) std::uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), v);
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+template <bool Merge>
+HASHSKETCH_TARGET("avx2")
+inline void stats_avx2_impl(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, unsigned q,
+                            register_stats* out) noexcept {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i qv = _mm256_set1_epi8(static_cast<char>(q));
+  const __m256i q1v = _mm256_set1_epi8(static_cast<char>(q + 1));
+  const unsigned groups = (q >> 3) + 1;  // t ≤ q, so byte groups 0..q>>3
+  avx2_stats_acc acc;
+  for (auto& g : acc.group) g = zero;
+  acc.zeros = zero;
+  acc.saturated = zero;
+  std::size_t i = 0;
+  while (i + 32 <= n) {
+    __m256i zb = zero, sb = zero;
+    const std::size_t stop = n - i >= 255 * 32 ? i + 255 * 32 : n - ((n - i) % 32);
+    for (; i < stop; i += 32) {
+      __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
+      if (Merge) r = _mm256_max_epu8(r, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
+      avx2_stats_step(r, qv, q1v, groups, zb, sb, acc);
+    }
+    acc.zeros = _mm256_add_epi64(acc.zeros, _mm256_sad_epu8(zb, zero));
+    acc.saturated = _mm256_add_epi64(acc.saturated, _mm256_sad_epu8(sb, zero));
+  }
+  std::uint64_t weighted = 0;
+  for (unsigned j = 0; j < groups; ++j) weighted += avx2_hsum64(acc.group[j]) << (8 * j);
+  std::uint64_t zeros = avx2_hsum64(acc.zeros);
+  weighted -= zeros << q;  // empty registers were counted as 2^q
+  std::uint64_t saturated = avx2_hsum64(acc.saturated);
+  register_stats tail;
+  if (Merge)
+    merge_stats_scalar(a + i, b + i, n - i, q, &tail);
+  else
+    register_stats_scalar(a + i, n - i, q, &tail);
+  zeros += tail.zeros;
+  saturated += tail.saturated;
+  weighted += tail.weighted;
+  *out = register_stats{static_cast<std::uint32_t>(zeros), static_cast<std::uint32_t>(saturated), weighted};
+}
+
+inline void register_stats_avx2(const std::uint8_t* regs, std::size_t n, unsigned q, register_stats* out) noexcept {
+  stats_avx2_impl<false>(regs, nullptr, n, q, out);
+}
+
+inline void merge_stats_avx2(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, unsigned q,
+                             register_stats* out) noexcept {
+  stats_avx2_impl<true>(a, b, n, q, out);
+}
+
+// XXH3 of 8-byte keys (formula in kernels_scalar.hpp), four per vector.
+
+/// Low 64 bits of x·m for a constant m, from 32×32→64 multiplies:
+/// lo(x)·lo(m) + ((hi(x)·lo(m) + lo(x)·hi(m)) << 32).
+HASHSKETCH_TARGET("avx2")
+inline __m256i avx2_mullo64(__m256i x, __m256i m_lo, __m256i m_hi) noexcept {
+  const __m256i ll = _mm256_mul_epu32(x, m_lo);
+  const __m256i hl = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m_lo);
+  const __m256i lh = _mm256_mul_epu32(x, m_hi);
+  return _mm256_add_epi64(ll, _mm256_slli_epi64(_mm256_add_epi64(hl, lh), 32));
+}
+
+HASHSKETCH_TARGET("avx2")
+inline __m256i avx2_xxh3_len8(__m256i k, __m256i flip) noexcept {
+  const __m256i m_lo = _mm256_set1_epi64x(static_cast<long long>(xxh3_rrmxmx_multiplier & 0xFFFFFFFFu));
+  const __m256i m_hi = _mm256_set1_epi64x(static_cast<long long>(xxh3_rrmxmx_multiplier >> 32));
+  __m256i x = _mm256_xor_si256(_mm256_shuffle_epi32(k, 0xB1), flip);  // swap 32-bit halves = rotate by 32
+  const __m256i r49 = _mm256_or_si256(_mm256_slli_epi64(x, 49), _mm256_srli_epi64(x, 15));
+  const __m256i r24 = _mm256_or_si256(_mm256_slli_epi64(x, 24), _mm256_srli_epi64(x, 40));
+  x = _mm256_xor_si256(x, _mm256_xor_si256(r49, r24));
+  x = avx2_mullo64(x, m_lo, m_hi);
+  x = _mm256_xor_si256(x, _mm256_add_epi64(_mm256_srli_epi64(x, 35), _mm256_set1_epi64x(8)));
+  x = avx2_mullo64(x, m_lo, m_hi);
+  return _mm256_xor_si256(x, _mm256_srli_epi64(x, 28));
+}
+
+HASHSKETCH_TARGET("avx2")
+inline void xxh3_batch_avx2(const std::uint64_t* keys, std::size_t n, std::uint64_t seed,
+                            std::uint64_t* out) noexcept {
+  const std::uint64_t flip = xxh3_len8_flip(seed);
+  const __m256i fv = _mm256_set1_epi64x(static_cast<long long>(flip));
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const __m256i k = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), avx2_xxh3_len8(k, fv));
+  }
+  for (; i < n; ++i) out[i] = xxh3_len8(keys[i], flip);
+}
+
+/// Hash 256 keys at a time into an L1 buffer, then locate and update with an
+/// unconditional max store (no branch on "did the register grow").
+HASHSKETCH_TARGET("avx2")
+inline void xxh3_max_update_avx2(std::uint8_t* regs, unsigned p, const std::uint64_t* keys, std::size_t n,
+                                 std::uint64_t seed) noexcept {
+  alignas(32) std::uint64_t hashes[256];
+  const std::uint64_t sentinel = std::uint64_t{1} << (p - 1u);
+  for (std::size_t i = 0; i < n; i += 256) {
+    const std::size_t len = n - i < 256 ? n - i : 256;
+    xxh3_batch_avx2(keys + i, len, seed, hashes);
+    for (std::size_t j = 0; j < len; ++j) {
+      const std::uint64_t h = hashes[j];
+      const std::size_t index = static_cast<std::size_t>(h >> (64u - p));
+      const std::uint8_t rank = static_cast<std::uint8_t>(clz64_nonzero((h << p) | sentinel) + 1u);
+      const std::uint8_t old = regs[index];
+      regs[index] = rank > old ? rank : old;
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_ARCH_X86
+#endif  // HASHSKETCH_DETAIL_KERNELS_AVX2_HPP

@@ -1,0 +1,239 @@
+#ifndef HASHSKETCH_DETAIL_KERNELS_AVX512_HPP
+#define HASHSKETCH_DETAIL_KERNELS_AVX512_HPP
+
+// AVX-512 kernels: 64-byte max for merge (AVX-512BW); register_stats with a
+// 64-entry byte permute per byte of 2^(q−r) (AVX-512VBMI); XXH3 of eight keys
+// per vector with native 64-bit multiplies (AVX-512DQ) and the rank by vector
+// leading-zero count (AVX-512CD). The dispatcher checks each extension it
+// uses; a CPU with AVX-512BW but no VBMI/DQ/CD gets the AVX2 version of those
+// kernels. Every function carries its own target attribute. Compiles to
+// nothing off x86.
+
+#include "kernels_avx2.hpp"
+#include "kernels_scalar.hpp"
+
+#if defined(HASHSKETCH_ARCH_X86)
+#include <immintrin.h>
+
+#define HASHSKETCH_TARGET_AVX512BW "avx512f,avx512bw,avx512vl,avx2,popcnt"
+#define HASHSKETCH_TARGET_AVX512VBMI "avx512f,avx512bw,avx512vl,avx512vbmi,avx2,popcnt"
+#define HASHSKETCH_TARGET_AVX512HASH "avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx2,popcnt"
+
+// GCC 12's intrinsics headers pass an "undefined" vector (`__m512i __Y = __Y;`)
+// as the unused merge operand; once inlined into a function that gets its
+// AVX-512 from a target attribute, -Wmaybe-uninitialized flags every use (GCC
+// PR 105593). The value is never read, so the warning is silenced here only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace hashsketch {
+namespace detail {
+
+/// The byte mask of the first `len` lanes (len ≤ 64) for masked loads/stores.
+inline std::uint64_t first_lanes_mask(std::size_t len) noexcept {
+  return len >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << len) - 1u;
+}
+
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512BW)
+inline void merge_max_avx512(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 256 <= n; i += 256) {
+    __m512i d0 = _mm512_loadu_si512(dst + i);
+    __m512i d1 = _mm512_loadu_si512(dst + i + 64);
+    __m512i d2 = _mm512_loadu_si512(dst + i + 128);
+    __m512i d3 = _mm512_loadu_si512(dst + i + 192);
+    d0 = _mm512_max_epu8(d0, _mm512_loadu_si512(src + i));
+    d1 = _mm512_max_epu8(d1, _mm512_loadu_si512(src + i + 64));
+    d2 = _mm512_max_epu8(d2, _mm512_loadu_si512(src + i + 128));
+    d3 = _mm512_max_epu8(d3, _mm512_loadu_si512(src + i + 192));
+    _mm512_storeu_si512(dst + i, d0);
+    _mm512_storeu_si512(dst + i + 64, d1);
+    _mm512_storeu_si512(dst + i + 128, d2);
+    _mm512_storeu_si512(dst + i + 192, d3);
+  }
+  for (; i + 64 <= n; i += 64)
+    _mm512_storeu_si512(dst + i, _mm512_max_epu8(_mm512_loadu_si512(dst + i), _mm512_loadu_si512(src + i)));
+  if (i < n) {  // masked tail: no scalar loop, no out-of-bounds access
+    const __mmask64 m = first_lanes_mask(n - i);
+    const __m512i d = _mm512_maskz_loadu_epi8(m, dst + i);
+    const __m512i s = _mm512_maskz_loadu_epi8(m, src + i);
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_max_epu8(d, s));
+  }
+}
+
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512BW)
+inline void merge_max_into_avx512(std::uint8_t* out, const std::uint8_t* a, const std::uint8_t* b,
+                                  std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    const __m512i x0 = _mm512_loadu_si512(a + i);
+    const __m512i x1 = _mm512_loadu_si512(a + i + 64);
+    const __m512i y0 = _mm512_loadu_si512(b + i);
+    const __m512i y1 = _mm512_loadu_si512(b + i + 64);
+    _mm512_storeu_si512(out + i, _mm512_max_epu8(x0, y0));
+    _mm512_storeu_si512(out + i + 64, _mm512_max_epu8(x1, y1));
+  }
+  for (; i < n; i += 64) {
+    const std::size_t len = n - i < 64 ? n - i : 64;
+    const __mmask64 m = first_lanes_mask(len);
+    const __m512i x = _mm512_maskz_loadu_epi8(m, a + i);
+    const __m512i y = _mm512_maskz_loadu_epi8(m, b + i);
+    _mm512_mask_storeu_epi8(out + i, m, _mm512_max_epu8(x, y));
+  }
+}
+
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512BW)
+inline void merge_histogram_avx512(const std::uint8_t* a, const std::uint8_t* b, std::size_t n,
+                                   std::uint32_t* counts) noexcept {
+  for (std::size_t v = 0; v < 64; ++v) counts[v] = 0;
+  alignas(64) std::uint8_t chunk[1024];
+  for (std::size_t i = 0; i < n; i += sizeof chunk) {
+    const std::size_t len = n - i < sizeof chunk ? n - i : sizeof chunk;
+    merge_max_into_avx512(chunk, a + i, b + i, len);
+    accumulate_histogram_split(chunk, len, counts);
+  }
+}
+
+// register_stats, 64 registers per step: byte j of 2^(q−r) (zero unless
+// 1 ≤ r ≤ q) is a 64-entry table lookup on r (vpermb), and a sum of absolute
+// differences against zero adds each 8 looked-up bytes into a 64-bit lane,
+// so acc_j = Σ byte_j(2^(q−r)) and weighted = Σ_j acc_j·256^j (mod 2^64).
+// Only the byte groups 0..(q−1)>>3 can be non-zero. zeros/saturated are
+// mask popcounts.
+template <bool Merge>
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI)
+inline void stats_avx512_impl(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, unsigned q,
+                              register_stats* out) noexcept {
+  alignas(64) std::uint8_t tables[8][64] = {};
+  for (unsigned r = 1; r <= q && r < 64; ++r) {
+    const unsigned t = q - r;
+    tables[t >> 3][r] = static_cast<std::uint8_t>(1u << (t & 7u));
+  }
+  const unsigned groups = q == 0 ? 0 : ((q - 1) >> 3) + 1;
+  __m512i lut[8], acc[8];
+  for (unsigned j = 0; j < 8; ++j) {
+    lut[j] = _mm512_load_si512(tables[j]);
+    acc[j] = _mm512_setzero_si512();
+  }
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i q1v = _mm512_set1_epi8(static_cast<char>(q + 1));
+  // (maskz forms with an all-ones mask: GCC 12 warns about the "undefined"
+  // pass-through operand of the unmasked intrinsics.)
+  const __mmask64 all = ~__mmask64{0};
+  std::uint64_t zeros = 0, saturated = 0;
+  for (std::size_t i = 0; i < n; i += 64) {
+    __m512i r;
+    if (n - i >= 64) {
+      r = _mm512_loadu_si512(a + i);
+      if (Merge) r = _mm512_max_epu8(r, _mm512_loadu_si512(b + i));
+      zeros += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_cmpeq_epi8_mask(r, zero)));
+    } else {
+      // Masked tail: absent lanes read as 0, which only the zero count sees.
+      const __mmask64 m = first_lanes_mask(n - i);
+      r = _mm512_maskz_loadu_epi8(m, a + i);
+      if (Merge) r = _mm512_max_epu8(r, _mm512_maskz_loadu_epi8(m, b + i));
+      zeros += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_mask_cmpeq_epi8_mask(m, r, zero)));
+    }
+    saturated += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_cmpeq_epi8_mask(r, q1v)));
+    switch (groups) {  // unrolled by hand: the group count is fixed per call
+      case 8: acc[7] = _mm512_add_epi64(acc[7], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[7]), zero)); [[fallthrough]];
+      case 7: acc[6] = _mm512_add_epi64(acc[6], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[6]), zero)); [[fallthrough]];
+      case 6: acc[5] = _mm512_add_epi64(acc[5], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[5]), zero)); [[fallthrough]];
+      case 5: acc[4] = _mm512_add_epi64(acc[4], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[4]), zero)); [[fallthrough]];
+      case 4: acc[3] = _mm512_add_epi64(acc[3], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[3]), zero)); [[fallthrough]];
+      case 3: acc[2] = _mm512_add_epi64(acc[2], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[2]), zero)); [[fallthrough]];
+      case 2: acc[1] = _mm512_add_epi64(acc[1], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[1]), zero)); [[fallthrough]];
+      case 1: acc[0] = _mm512_add_epi64(acc[0], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[0]), zero)); [[fallthrough]];
+      default: break;
+    }
+  }
+  std::uint64_t weighted = 0;
+  for (unsigned j = 0; j < groups; ++j) {
+    alignas(64) std::uint64_t lanes[8];
+    _mm512_store_si512(lanes, acc[j]);
+    std::uint64_t sum = 0;
+    for (std::uint64_t lane : lanes) sum += lane;
+    weighted += sum << (8 * j);
+  }
+  *out = register_stats{static_cast<std::uint32_t>(zeros), static_cast<std::uint32_t>(saturated), weighted};
+}
+
+inline void register_stats_avx512(const std::uint8_t* regs, std::size_t n, unsigned q,
+                                  register_stats* out) noexcept {
+  stats_avx512_impl<false>(regs, nullptr, n, q, out);
+}
+
+inline void merge_stats_avx512(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, unsigned q,
+                               register_stats* out) noexcept {
+  stats_avx512_impl<true>(a, b, n, q, out);
+}
+
+// XXH3 of 8-byte keys (formula in kernels_scalar.hpp), eight per vector.
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512HASH)
+inline __m512i avx512_xxh3_len8(__m512i k, __m512i flip) noexcept {
+  const __m512i mul = _mm512_set1_epi64(static_cast<long long>(xxh3_rrmxmx_multiplier));
+  __m512i x = _mm512_xor_si512(_mm512_ror_epi64(k, 32), flip);
+  x = _mm512_ternarylogic_epi64(x, _mm512_rol_epi64(x, 49), _mm512_rol_epi64(x, 24), 0x96);  // a^b^c
+  x = _mm512_mullo_epi64(x, mul);
+  x = _mm512_xor_si512(x, _mm512_add_epi64(_mm512_srli_epi64(x, 35), _mm512_set1_epi64(8)));
+  x = _mm512_mullo_epi64(x, mul);
+  return _mm512_xor_si512(x, _mm512_srli_epi64(x, 28));
+}
+
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512HASH)
+inline void xxh3_batch_avx512(const std::uint64_t* keys, std::size_t n, std::uint64_t seed,
+                              std::uint64_t* out) noexcept {
+  const std::uint64_t flip = xxh3_len8_flip(seed);
+  const __m512i fv = _mm512_set1_epi64(static_cast<long long>(flip));
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm512_storeu_si512(out + i, avx512_xxh3_len8(_mm512_loadu_si512(keys + i), fv));
+  if (i < n) {
+    const __mmask8 m = static_cast<__mmask8>((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_epi64(out + i, m, avx512_xxh3_len8(_mm512_maskz_loadu_epi64(m, keys + i), fv));
+  }
+}
+
+/// add_many's bulk update: hash and locate eight keys per vector (rank by
+/// vplzcntq), pack (index << 8 | rank) into 32 bits, then one unconditional
+/// max store per key: no branch, no histogram upkeep.
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512HASH)
+inline void xxh3_max_update_avx512(std::uint8_t* regs, unsigned p, const std::uint64_t* keys, std::size_t n,
+                                   std::uint64_t seed) noexcept {
+  const __m512i fv = _mm512_set1_epi64(static_cast<long long>(xxh3_len8_flip(seed)));
+  const __m128i index_shift = _mm_cvtsi32_si128(static_cast<int>(64u - p));
+  const __m128i rest_shift = _mm_cvtsi32_si128(static_cast<int>(p));
+  const __m512i sentinel = _mm512_set1_epi64(static_cast<long long>(std::uint64_t{1} << (p - 1u)));
+  const __m512i one = _mm512_set1_epi64(1);
+  alignas(64) std::uint32_t packed[256];
+  for (std::size_t i = 0; i < n; i += 256) {
+    const std::size_t len = n - i < 256 ? n - i : 256;
+    for (std::size_t j = 0; j < len; j += 8) {
+      const std::size_t left = len - j;
+      const __mmask8 m = left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
+      const __m512i h = avx512_xxh3_len8(_mm512_maskz_loadu_epi64(m, keys + i + j), fv);
+      const __m512i index = _mm512_srl_epi64(h, index_shift);
+      const __m512i rank = _mm512_add_epi64(_mm512_lzcnt_epi64(_mm512_or_si512(_mm512_sll_epi64(h, rest_shift), sentinel)), one);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(packed + j),
+                         _mm512_cvtepi64_epi32(_mm512_or_si512(_mm512_slli_epi64(index, 8), rank)));
+    }
+    for (std::size_t j = 0; j < len; ++j) {
+      const std::uint32_t v = packed[j];
+      std::uint8_t& reg = regs[v >> 8];
+      const std::uint8_t rank = static_cast<std::uint8_t>(v);
+      reg = rank > reg ? rank : reg;
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace hashsketch
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#endif  // HASHSKETCH_ARCH_X86
+#endif  // HASHSKETCH_DETAIL_KERNELS_AVX512_HPP

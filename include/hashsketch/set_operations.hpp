@@ -1,0 +1,143 @@
+#ifndef HASHSKETCH_SET_OPERATIONS_HPP
+#define HASHSKETCH_SET_OPERATIONS_HPP
+
+// Set operations over many sketches at once, at memory speed:
+//
+//   std::vector<hashsketch::hyperloglog<14>> minutes = ...;   // one per minute
+//   auto hour = hashsketch::merge_all(minutes.begin(), minutes.end());
+//   double both = hashsketch::estimate_union(monday, tuesday);  // |A ∪ B|, no union built
+//
+// merge_all is the k-way union (register-wise max of k sketches) written into
+// one result: each input is read once, no intermediate sketch is made, and
+// the result's histogram is built once at the end. estimate_union reads two
+// sketches once and estimates their union without writing any registers.
+// Both work for every sketch type (any family, precision, hasher, allocator,
+// layout); both require equal hashers (same seed) and throw
+// incompatible_sketch_error otherwise — the same key would land in
+// different registers, so the union would be meaningless.
+//
+// Thread-safety: the inputs are only read (any number of concurrent callers
+// may share them while nobody writes them); the result is a new object.
+
+#include <cstddef>
+#include <cstring>
+#include <iterator>
+#include <string>
+#include <type_traits>
+
+#include "basic_sketch.hpp"
+#include "detail/dispatch.hpp"
+#include "errors.hpp"
+#include "estimators.hpp"
+
+namespace hashsketch {
+
+namespace detail {
+/// merge_all accepts ranges of sketches and ranges of pointers to sketches.
+template <class Sketch>
+const Sketch& sketch_ref(const Sketch& s) noexcept {
+  return s;
+}
+template <class Sketch>
+const Sketch& sketch_ref(const Sketch* s) noexcept {
+  return *s;
+}
+template <class Sketch>
+const Sketch& sketch_ref(Sketch* s) noexcept {
+  return *s;
+}
+template <class InputIt>
+using merge_all_result_t = std::decay_t<decltype(sketch_ref(*std::declval<InputIt&>()))>;
+
+template <class Hasher>
+void check_same_hasher(const Hasher& expected, const Hasher& got, std::size_t position) {
+  if (!(expected == got))
+    throw incompatible_sketch_error(std::string("hashers differ (") + Hasher::name + " seed " +
+                                    std::to_string(expected.seed()) + " vs seed " + std::to_string(got.seed()) +
+                                    " at position " + std::to_string(position) +
+                                    "): the same key lands in different registers");
+}
+}  // namespace detail
+
+/// The union of every sketch in [first, last) (sketches, or pointers to
+/// sketches, all of one type), added into `init`, which is returned: equal,
+/// register for register, to init | s_1 | … | s_k, and to the sketch of the
+/// union of all their keys.
+/// Complexity: O(k·m) with the SIMD merge kernel, each input read once,
+/// `init`'s registers staying cache-resident; one histogram pass at the end
+/// (none when the range is empty). No allocation beyond `init` itself.
+/// Throws incompatible_sketch_error (naming the position in the range) if a
+/// sketch's hasher differs from init's; `init` (a copy) is then discarded.
+template <class InputIt, class Sketch>
+Sketch merge_all(InputIt first, InputIt last, Sketch init) {
+  static_assert(std::is_same<detail::merge_all_result_t<InputIt>, Sketch>::value,
+                "hashsketch::merge_all: the range must hold sketches (or pointers to them) of init's type");
+  if (first == last) return init;
+  std::uint8_t* dst = detail::register_access::data(init);
+  const detail::kernel_table& k = detail::kernels();
+  for (std::size_t position = 0; first != last; ++first, ++position) {
+    const Sketch& s = detail::sketch_ref(*first);
+    detail::check_same_hasher(init.hasher(), s.hasher(), position);
+    k.merge_max(dst, s.registers().data(), Sketch::register_count);
+  }
+  detail::register_access::registers_changed(init);
+  return init;
+}
+
+/// The union of every sketch in [first, last) (sketches, or pointers to
+/// sketches, all of one type), as one new sketch with the first one's hasher
+/// and allocator. Same as merge_all(std::next(first), last, *first).
+/// An empty range gives an empty sketch with a default-constructed hasher
+/// and allocator (the union of nothing); when the sketches use a non-default
+/// hasher (seed), pass an empty sketch with it as `init` instead, so the
+/// result stays mergeable with them.
+/// Complexity, memory and errors: as the overload with `init` (the first
+/// sketch's registers are copied, not merged into zeros).
+template <class InputIt>
+detail::merge_all_result_t<InputIt> merge_all(InputIt first, InputIt last) {
+  using sketch = detail::merge_all_result_t<InputIt>;
+  if (first == last) return sketch{};
+  const sketch& head = detail::sketch_ref(*first);
+  sketch out(head.hasher(), head.get_allocator());
+  std::memcpy(detail::register_access::data(out), head.registers().data(), sketch::register_count);
+  const detail::kernel_table& k = detail::kernels();
+  ++first;
+  for (std::size_t position = 1; first != last; ++first, ++position) {
+    const sketch& s = detail::sketch_ref(*first);
+    detail::check_same_hasher(out.hasher(), s.hasher(), position);
+    k.merge_max(detail::register_access::data(out), s.registers().data(), sketch::register_count);
+  }
+  detail::register_access::registers_changed(out);
+  return out;
+}
+
+/// |A ∪ B| estimated without materialising the union: one pass over both
+/// register arrays computes the summary of max(a, b) that the family's
+/// estimator reads (register_stats for HyperLogLog, a histogram otherwise).
+/// Always equal to (a | b).estimate(), at about the cost of reading a and b
+/// once. O(m), no allocation. Throws incompatible_sketch_error if the hashers
+/// differ.
+template <class Family, unsigned P, class Hasher, class Allocator, class Addressing, class... Estimator>
+double estimate_union(const basic_sketch<Family, P, Hasher, Allocator, Addressing>& a,
+                      const basic_sketch<Family, P, Hasher, Allocator, Addressing>& b, Estimator... e) {
+  static_assert(sizeof...(Estimator) == 0 || Family::has_estimator_choice,
+                "hashsketch::estimate_union: this family has no estimator choice");
+  using sketch = basic_sketch<Family, P, Hasher, Allocator, Addressing>;
+  detail::check_same_hasher(a.hasher(), b.hasher(), 1);
+  constexpr std::size_t m = sketch::register_count;
+  constexpr unsigned q = sketch::max_rank - 1u;
+  const detail::kernel_table& k = detail::kernels();
+  if constexpr (detail::family_has_stats_estimate<Family>::value && register_stats_fit(m, q)) {
+    register_stats st;
+    k.merge_stats(a.registers().data(), b.registers().data(), m, q, &st);
+    return Family::estimate(st, m, q, e...);
+  } else {
+    register_histogram h;
+    k.merge_histogram(a.registers().data(), b.registers().data(), m, h.data());
+    return Family::estimate(h, m, q, e...);
+  }
+}
+
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_SET_OPERATIONS_HPP

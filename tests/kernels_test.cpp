@@ -1,0 +1,366 @@
+// Every SIMD kernel set this CPU runs is checked equal to the scalar reference
+// (detail/kernels_scalar.hpp) on seeded random registers for every P = 4..16,
+// odd lengths and unaligned pointers; the batch XXH3 is checked bit-identical
+// to xxhash.h; add_many equals n × add register for register; merge_all and
+// estimate_union equal their naive versions. scripts/test.sh runs this file
+// once per forced ISA and, cross-compiled, under qemu-aarch64 for NEON.
+
+#include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/set_operations.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <list>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hashsketch_catch.hpp"
+
+namespace {
+
+using hashsketch::register_stats;
+using hashsketch::detail::kernel_table;
+
+/// The kernel sets built for this architecture that this CPU runs.
+std::vector<const kernel_table*> supported_sets() {
+  std::vector<const kernel_table*> out;
+  for (const char* name : hashsketch::detail::all_isa_names)
+    if (const kernel_table* t = hashsketch::detail::kernels_for(name)) out.push_back(t);
+  return out;
+}
+
+const kernel_table& reference() { return *hashsketch::detail::kernels_for("scalar"); }
+
+/// Registers shaped like a real sketch's (geometric ranks, some empty, some
+/// saturated) or uniform over 0..max_rank, depending on `shape`.
+void fill_registers(std::uint8_t* regs, std::size_t n, unsigned max_rank, int shape, std::mt19937_64& rng) {
+  std::uniform_int_distribution<unsigned> uniform(0, max_rank);
+  std::geometric_distribution<unsigned> geometric(0.5);
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned r;
+    switch (shape) {
+      case 0: r = uniform(rng); break;
+      case 1: r = std::min(max_rank, 1u + geometric(rng) + (rng() % 4 == 0 ? 0u : 10u)); break;
+      case 2: r = 0; break;
+      case 3: r = max_rank; break;
+      default: r = rng() % 3 == 0 ? 0u : std::min(max_rank, 1u + geometric(rng)); break;
+    }
+    regs[i] = static_cast<std::uint8_t>(r);
+  }
+}
+
+bool same_stats(const register_stats& a, const register_stats& b) {
+  return a.zeros == b.zeros && a.saturated == b.saturated && a.weighted == b.weighted;
+}
+
+/// Runs every register kernel of `k` and of the reference on the same inputs
+/// at byte offset `offset` (unaligned when odd) and compares the results.
+void compare_register_kernels(const kernel_table& k, std::size_t n, unsigned max_rank, int shape,
+                              std::size_t offset, std::mt19937_64& rng) {
+  const kernel_table& ref = reference();
+  std::vector<std::uint8_t> a_buf(n + offset + 64), b_buf(n + offset + 64);
+  std::uint8_t* a = a_buf.data() + offset;
+  std::uint8_t* b = b_buf.data() + offset + 1;  // a and b differently misaligned
+  fill_registers(a, n, max_rank, shape, rng);
+  fill_registers(b, n, max_rank, shape == 2 ? 1 : shape, rng);
+  INFO("isa " << k.isa << ", n " << n << ", max rank " << max_rank << ", shape " << shape << ", offset " << offset);
+
+  // merge_max: the bytes around [0, n) must stay untouched.
+  std::vector<std::uint8_t> got(a_buf), want(a_buf);
+  k.merge_max(got.data() + offset, b, n);
+  ref.merge_max(want.data() + offset, b, n);
+  CHECK(got == want);
+
+  std::vector<std::uint8_t> out_got(n + 2, 0xAB), out_want(n + 2, 0xAB);
+  k.merge_max_into(out_got.data() + 1, a, b, n);
+  ref.merge_max_into(out_want.data() + 1, a, b, n);
+  CHECK(out_got == out_want);
+
+  hashsketch::register_histogram h_got, h_want;
+  h_got.fill(7);
+  k.register_histogram(a, n, h_got.data());
+  ref.register_histogram(a, n, h_want.data());
+  CHECK(h_got == h_want);
+  h_got.fill(7);
+  k.merge_histogram(a, b, n, h_got.data());
+  ref.merge_histogram(a, b, n, h_want.data());
+  CHECK(h_got == h_want);
+
+  // Stats for the layout's own q and for the other layouts' (q = 62 is
+  // DataSketches': weighted wraps mod 2^64 there, identically in every set).
+  for (unsigned q : {max_rank - 1u, 50u, 62u}) {
+    if (q + 1 < max_rank) continue;  // registers above q + 1 are invalid for that layout
+    INFO("q " << q);
+    register_stats s_got{1, 2, 3}, s_want{};
+    k.register_stats(a, n, q, &s_got);
+    ref.register_stats(a, n, q, &s_want);
+    CHECK(same_stats(s_got, s_want));
+    k.merge_stats(a, b, n, q, &s_got);
+    ref.merge_stats(a, b, n, q, &s_want);
+    CHECK(same_stats(s_got, s_want));
+  }
+}
+
+std::uint64_t xxh3_of_key(std::uint64_t key, std::uint64_t seed) {
+  unsigned char bytes[8];
+  hashsketch::detail::store_le64(bytes, key);
+  return XXH3_64bits_withSeed(bytes, 8, seed);
+}
+
+}  // namespace
+
+TEST_CASE("the scalar stats reference equals its definition from the histogram") {
+  std::mt19937_64 rng(11);
+  for (unsigned p = 4; p <= 16; ++p) {
+    const std::size_t m = std::size_t{1} << p;
+    const unsigned q = 64 - p;
+    std::vector<std::uint8_t> regs(m);
+    fill_registers(regs.data(), m, q + 1, 4, rng);
+    hashsketch::register_histogram h;
+    hashsketch::detail::register_histogram_scalar(regs.data(), m, h.data());
+    register_stats s;
+    hashsketch::detail::register_stats_scalar(regs.data(), m, q, &s);
+    CHECK(same_stats(s, hashsketch::stats_of(h, q)));
+    CHECK(hashsketch::register_stats_fit(m, q));
+    CHECK_FALSE(hashsketch::register_stats_fit(m, 62));
+  }
+}
+
+TEST_CASE("every supported kernel set equals the scalar reference for P = 4..16") {
+  std::mt19937_64 rng(20240601);
+  const auto sets = supported_sets();
+  REQUIRE(!sets.empty());
+  for (const kernel_table* k : sets) {
+    for (unsigned p = 4; p <= 16; ++p) {
+      const std::size_t m = std::size_t{1} << p;
+      const unsigned max_rank = 65 - p;
+      for (int shape = 0; shape < 5; ++shape) {
+        compare_register_kernels(*k, m, max_rank, shape, 0, rng);
+        compare_register_kernels(*k, m - 1, max_rank, shape, 3, rng);  // odd length, unaligned
+        compare_register_kernels(*k, m + 37, max_rank, shape, 1, rng);
+      }
+    }
+  }
+}
+
+TEST_CASE("every supported kernel set handles short, odd and flush-boundary lengths") {
+  std::mt19937_64 rng(7);
+  for (const kernel_table* k : supported_sets()) {
+    // 0..300 covers every tail; 255·16, 255·32 and 255·64 straddle the points
+    // where byte counters are flushed; 200000 > 2^16 checks 32-bit counts.
+    std::vector<std::size_t> lengths;
+    for (std::size_t n = 0; n <= 300; ++n) lengths.push_back(n);
+    for (std::size_t n : {4079u, 4080u, 4081u, 8159u, 8160u, 8161u, 16319u, 16320u, 16321u, 200000u})
+      lengths.push_back(n);
+    for (std::size_t n : lengths)
+      for (int shape : {0, 2, 3, 4}) compare_register_kernels(*k, n, 63, shape, n % 7, rng);
+  }
+}
+
+TEST_CASE("batch XXH3 of 8-byte keys is bit-identical to XXH3_64bits_withSeed") {
+  std::mt19937_64 rng(99);
+  const std::uint64_t seeds[] = {0, 1, 42, 0xFFFFFFFFull, 0x100000000ull, 0xDEADBEEFCAFEBABEull, ~0ull, rng()};
+  std::vector<std::uint64_t> keys(1031);  // odd: every set has a tail
+  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = i < 16 ? i : (i < 32 ? ~0ull - i : rng());
+  for (const kernel_table* k : supported_sets()) {
+    for (std::uint64_t seed : seeds) {
+      INFO("isa " << k->isa << ", seed " << seed);
+      for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{9}, keys.size()}) {
+        std::vector<std::uint64_t> out(n + 1, 0x5A5A5A5A5A5A5A5Aull);
+        k->xxh3_batch(keys.data(), n, seed, out.data());
+        for (std::size_t i = 0; i < n; ++i) REQUIRE(out[i] == xxh3_of_key(keys[i], seed));
+        CHECK(out[n] == 0x5A5A5A5A5A5A5A5Aull);  // nothing written past n
+      }
+    }
+  }
+}
+
+TEST_CASE("the batch register update equals the scalar reference for P = 4..16") {
+  std::mt19937_64 rng(5);
+  std::vector<std::uint64_t> keys(100003);
+  for (auto& key : keys) key = rng();
+  for (const kernel_table* k : supported_sets()) {
+    for (unsigned p = 4; p <= 16; ++p) {
+      const std::size_t m = std::size_t{1} << p;
+      for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{12345}}) {
+        INFO("isa " << k->isa << ", P " << p << ", seed " << seed);
+        std::vector<std::uint8_t> start(m);
+        fill_registers(start.data(), m, 65 - p, 4, rng);
+        for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{13}, std::size_t{257}, keys.size()}) {
+          std::vector<std::uint8_t> got(start), want(start);
+          k->xxh3_max_update(got.data(), p, keys.data(), n, seed);
+          reference().xxh3_max_update(want.data(), p, keys.data(), n, seed);
+          REQUIRE(got == want);
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+template <unsigned P>
+void check_add_many(std::uint64_t seed) {
+  INFO("P " << P << ", seed " << seed << ", active isa " << hashsketch::active_isa());
+  using sketch = hashsketch::hyperloglog<P>;
+  const hashsketch::xxh3_hasher hasher(seed);
+  std::mt19937_64 rng(P * 1000 + seed);
+  // Batch sizes on both sides of the m/4 switch to the branch-free path.
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{100}, sketch::register_count / 4 - 1,
+                        sketch::register_count / 4, std::size_t{50000}}) {
+    std::vector<std::uint64_t> keys(n);
+    for (auto& key : keys) key = rng() >> (rng() % 64);
+    sketch bulk(hasher), one_by_one(hasher);
+    bulk.add(std::uint64_t{77});
+    one_by_one.add(std::uint64_t{77});
+    bulk.add_many(keys.data(), keys.size());
+    for (std::uint64_t key : keys) one_by_one.add(key);
+    REQUIRE(bulk == one_by_one);
+    CHECK(bulk.histogram() == one_by_one.histogram());
+    CHECK(bulk.estimate() == one_by_one.estimate());
+    // After a merge the histogram is stale; add_many must still match.
+    sketch other(hasher);
+    other.add(std::uint64_t{5});
+    bulk.merge(other);
+    one_by_one.merge(other);
+    bulk.add_many(keys.data(), keys.size() / 2);
+    for (std::size_t i = 0; i < keys.size() / 2; ++i) one_by_one.add(keys[i]);
+    REQUIRE(bulk == one_by_one);
+    CHECK(bulk.estimate() == one_by_one.estimate());
+  }
+}
+
+template <unsigned... Ps>
+void check_add_many_all(std::integer_sequence<unsigned, Ps...>) {
+  (check_add_many<Ps + 4>(0), ...);
+  (check_add_many<Ps + 4>(0xABCDEF0123ull), ...);
+}
+
+}  // namespace
+
+TEST_CASE("add_many equals n x add, register for register, for P = 4..16") {
+  check_add_many_all(std::make_integer_sequence<unsigned, 13>{});
+}
+
+namespace {
+
+// A family without a register_stats estimator (exercises the histogram path).
+struct histogram_only_family {
+  static constexpr std::uint8_t kind_id = 200;
+  static constexpr const char* name = "histogram-only";
+  static constexpr bool has_estimator_choice = false;
+  static double estimate(const hashsketch::register_histogram& counts, std::size_t m, unsigned q) noexcept {
+    double s = 0;  // a deliberately histogram-shaped statistic: Σ k²·C_k
+    for (unsigned k = 0; k <= q + 1; ++k) s += static_cast<double>(k) * k * counts[k];
+    return s / static_cast<double>(m);
+  }
+  static constexpr double relative_standard_error(std::size_t m) noexcept { return 1.0 / static_cast<double>(m); }
+};
+
+// A layout whose largest rank is 63 at every P (like DataSketches'): q = 62,
+// so register_stats overflow and the histogram path is used.
+struct rank63_addressing {
+  static constexpr std::uint8_t id = 201;
+  static constexpr const char* name = "test-rank63";
+  static constexpr std::uint8_t max_rank(unsigned) noexcept { return 63; }
+  template <unsigned P>
+  static void locate(std::uint64_t hash, std::size_t& index, std::uint8_t& rank) noexcept {
+    index = static_cast<std::size_t>(hash & ((std::uint64_t{1} << P) - 1u));
+    const std::uint64_t rest = (hash >> P) | (std::uint64_t{1} << 62);
+    rank = static_cast<std::uint8_t>(hashsketch::detail::ctz64_nonzero(rest) + 1u);
+  }
+  static void fold(unsigned, const std::uint8_t*, unsigned, std::uint8_t*) noexcept {}
+};
+
+template <class Sketch>
+std::vector<Sketch> random_sketches(std::size_t count, std::size_t keys_each, std::uint64_t seed,
+                                    const typename Sketch::hasher_type& hasher = {}) {
+  std::mt19937_64 rng(seed);
+  std::vector<Sketch> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    Sketch s(hasher);
+    const std::size_t n = keys_each * (i % 3) + i;  // some nearly empty
+    for (std::size_t j = 0; j < n; ++j) s.add(rng() % 1000000);
+    out.push_back(s);
+  }
+  return out;
+}
+
+template <class Sketch>
+void check_set_operations(std::uint64_t seed) {
+  const auto sketches = random_sketches<Sketch>(23, 3000, seed);
+  Sketch naive = sketches.front();
+  for (std::size_t i = 1; i < sketches.size(); ++i) naive = naive | sketches[i];
+  const Sketch all = hashsketch::merge_all(sketches.begin(), sketches.end());
+  CHECK(all == naive);
+  CHECK(all.histogram() == naive.histogram());
+  CHECK(all.estimate() == naive.estimate());
+
+  std::vector<const Sketch*> pointers;
+  for (const auto& s : sketches) pointers.push_back(&s);
+  CHECK(hashsketch::merge_all(pointers.begin(), pointers.end()) == naive);
+  const std::list<Sketch> as_list(sketches.begin(), sketches.end());  // not random access
+  CHECK(hashsketch::merge_all(as_list.begin(), as_list.end()) == naive);
+  CHECK(hashsketch::merge_all(sketches.begin() + 1, sketches.end(), sketches.front()) == naive);
+  CHECK(hashsketch::merge_all(sketches.begin(), sketches.begin() + 1) == sketches.front());
+
+  for (std::size_t i = 0; i + 1 < sketches.size(); ++i) {
+    const Sketch& a = sketches[i];
+    const Sketch& b = sketches[i + 1];
+    CHECK(hashsketch::estimate_union(a, b) == (a | b).estimate());
+    Sketch merged = a;
+    merged.merge(b);
+    CHECK(hashsketch::estimate_union(a, b) == merged.estimate());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("merge_all and estimate_union equal their naive versions") {
+  check_set_operations<hashsketch::hyperloglog<4>>(1);
+  check_set_operations<hashsketch::hyperloglog<10>>(2);
+  check_set_operations<hashsketch::hyperloglog<14>>(3);
+  check_set_operations<hashsketch::hyperloglog<16>>(4);
+  using rank63 = hashsketch::hyperloglog<12, hashsketch::xxh3_hasher, std::allocator<std::uint8_t>, rank63_addressing>;
+  check_set_operations<rank63>(5);
+  using plain = hashsketch::basic_sketch<histogram_only_family, 11, hashsketch::xxh3_hasher,
+                                         std::allocator<std::uint8_t>, hashsketch::leading_zeros_addressing>;
+  check_set_operations<plain>(6);
+
+  // The classic estimator too.
+  const auto s = random_sketches<hashsketch::hyperloglog<12>>(2, 5000, 8);
+  CHECK(hashsketch::estimate_union(s[0], s[1], hashsketch::estimator::classic) ==
+        (s[0] | s[1]).estimate(hashsketch::estimator::classic));
+}
+
+TEST_CASE("estimate after a merge equals the estimate of the same registers with a current histogram") {
+  std::mt19937_64 rng(3);
+  hashsketch::hyperloglog<16> a, b;
+  for (int i = 0; i < 300000; ++i) a.add(rng());
+  for (int i = 0; i < 100000; ++i) b.add(rng());
+  a.merge(b);  // histogram now stale: estimate() takes the stats pass
+  const auto bytes = a.serialize();
+  const auto rebuilt = hashsketch::hyperloglog<16>::deserialize(bytes.data(), bytes.size());
+  CHECK(a.estimate() == rebuilt.estimate());
+  CHECK(a.estimate(hashsketch::estimator::classic) == rebuilt.estimate(hashsketch::estimator::classic));
+  CHECK(a.confidence_interval().lower == rebuilt.confidence_interval().lower);
+  CHECK(a.estimate() == Approx(400000).epsilon(0.03));  // 3 % > 7σ at P = 16 (σ = 1.04/256 ≈ 0.41 %)
+}
+
+TEST_CASE("merge_all: empty range, mixed hashers") {
+  std::vector<hashsketch::hyperloglog<8>> none;
+  const auto empty = hashsketch::merge_all(none.begin(), none.end());
+  CHECK(empty.empty());
+  CHECK(empty.estimate() == 0.0);
+  const hashsketch::xxh3_hasher seeded(9);
+  const auto kept = hashsketch::merge_all(none.begin(), none.end(), hashsketch::hyperloglog<8>(seeded));
+  CHECK(kept.hasher() == seeded);
+
+  auto mixed = random_sketches<hashsketch::hyperloglog<8>>(3, 100, 1);
+  mixed.push_back(hashsketch::hyperloglog<8>(seeded));
+  CHECK_THROWS_AS(hashsketch::merge_all(mixed.begin(), mixed.end()), hashsketch::incompatible_sketch_error);
+  CHECK_THROWS_WITH(hashsketch::merge_all(mixed.begin(), mixed.end()), Catch::Contains("position 3"));
+  CHECK_THROWS_AS(hashsketch::estimate_union(mixed[0], mixed[3]), hashsketch::incompatible_sketch_error);
+}
