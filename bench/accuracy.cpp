@@ -24,7 +24,8 @@
 // n = 10^7. Relative error e = E/n − 1; bias = mean e; RSE = √(mean e²) (it
 // includes the bias: it is the error a user sees); std = √(RSE² − bias²).
 //
-// docs/accuracy.svg is `accuracy --p 12 --trials 2000 --svg docs/accuracy.svg`
+// docs/accuracy.svg is
+//   accuracy --p 12 --trials 2000 --per-decade 24 --csv accuracy.csv --svg docs/accuracy.svg
 // (docs/accuracy.md explains how to read it).
 
 #include <algorithm>
