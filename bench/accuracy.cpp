@@ -35,13 +35,12 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/loglog.hpp>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <hashsketch/hyperloglog.hpp>
-#include <hashsketch/loglog.hpp>
 
 #include "accuracy_support.hpp"
 #include "svg_writer.hpp"
@@ -169,20 +168,34 @@ std::vector<point_result> run_precision(const config& c, const std::vector<doubl
 
 std::vector<point_result> run(unsigned p, const config& c, const std::vector<double>& grid) {
   switch (p) {
-    case 4: return run_precision<4>(c, grid);
-    case 5: return run_precision<5>(c, grid);
-    case 6: return run_precision<6>(c, grid);
-    case 7: return run_precision<7>(c, grid);
-    case 8: return run_precision<8>(c, grid);
-    case 9: return run_precision<9>(c, grid);
-    case 10: return run_precision<10>(c, grid);
-    case 11: return run_precision<11>(c, grid);
-    case 12: return run_precision<12>(c, grid);
-    case 13: return run_precision<13>(c, grid);
-    case 14: return run_precision<14>(c, grid);
-    case 15: return run_precision<15>(c, grid);
-    case 16: return run_precision<16>(c, grid);
-    default: throw std::invalid_argument("--p must be in 4..16");
+    case 4:
+      return run_precision<4>(c, grid);
+    case 5:
+      return run_precision<5>(c, grid);
+    case 6:
+      return run_precision<6>(c, grid);
+    case 7:
+      return run_precision<7>(c, grid);
+    case 8:
+      return run_precision<8>(c, grid);
+    case 9:
+      return run_precision<9>(c, grid);
+    case 10:
+      return run_precision<10>(c, grid);
+    case 11:
+      return run_precision<11>(c, grid);
+    case 12:
+      return run_precision<12>(c, grid);
+    case 13:
+      return run_precision<13>(c, grid);
+    case 14:
+      return run_precision<14>(c, grid);
+    case 15:
+      return run_precision<15>(c, grid);
+    case 16:
+      return run_precision<16>(c, grid);
+    default:
+      throw std::invalid_argument("--p must be in 4..16");
   }
 }
 
@@ -198,9 +211,10 @@ std::string format_n(double n) {
 void print_table(unsigned p, const config& c, const std::vector<point_result>& r) {
   const double m = std::ldexp(1.0, static_cast<int>(p));
   const double sm = std::sqrt(m);
-  std::printf("\nP = %u (m = %.0f), %zu trials. bias in %%, rse = RSE*sqrt(m); theory: hll 1.04, loglog 1.30, "
-              "superloglog 1.05. * = simulated n\n",
-              p, m, c.trials);
+  std::printf(
+      "\nP = %u (m = %.0f), %zu trials. bias in %%, rse = RSE*sqrt(m); theory: hll 1.04, loglog 1.30, "
+      "superloglog 1.05. * = simulated n\n",
+      p, m, c.trials);
   std::printf("%11s %9s", "n", "n/m");
   for (const auto& est : estimators) std::printf(" | %-11s %6s", est.name, "rse");
   std::printf("\n");
@@ -263,8 +277,7 @@ void draw(hashsketch_bench::svg_writer& svg, double top, unsigned p, const confi
   };
   char title[200];
   std::snprintf(title, sizeof title,
-                "Estimators on the same registers: P = %u (m = %.0f, %.0f bytes), %zu trials per n", p, m, m,
-                c.trials);
+                "Estimators on the same registers: P = %u (m = %.0f, %.0f bytes), %zu trials per n", p, m, m, c.trials);
   svg.text(left + width / 2, top + 28, title, 17, "middle", "#000", 0, true);
 
   for (int pi = 0; pi < 2; ++pi) {
@@ -325,8 +338,7 @@ void draw(hashsketch_bench::svg_writer& svg, double top, unsigned p, const confi
   // legend
   const double lx = left + width - 250, ly = panels[0].y + 28;
   svg.rect(lx - 10, ly - 18, 255, 4 * 20 + 34, "#fff", {"#bbb", 1, ""});
-  const char* labels[estimator_count] = {"HyperLogLog (Ertl)", "HyperLogLog (classic)", "LogLog",
-                                         "SuperLogLog"};
+  const char* labels[estimator_count] = {"HyperLogLog (Ertl)", "HyperLogLog (classic)", "LogLog", "SuperLogLog"};
   for (int k = 0; k < estimator_count; ++k) {
     svg.line(lx, ly + 20 * k - 4, lx + 30, ly + 20 * k - 4, {estimators[k].colour, 2.4, ""});
     svg.text(lx + 38, ly + 20 * k, labels[k], 12);

@@ -38,9 +38,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <vector>
-
 #include <hashsketch/loglog.hpp>
+#include <vector>
 
 #include "accuracy_support.hpp"
 
@@ -101,7 +100,8 @@ int main(int argc, char** argv) try {
 
   std::printf("SuperLogLog constant, theta0 = 0.7, octave lambda = n/m in [2^%.0f, 2^%.0f), %d phases\n", base,
               base + 1, phases);
-  std::printf("%4s %8s %14s %14s %9s %26s\n", "P", "m", "equal-ripple", "zero-mean", "ripple", "std*sqrt(m) min/mean/max");
+  std::printf("%4s %8s %14s %14s %9s %26s\n", "P", "m", "equal-ripple", "zero-mean", "ripple",
+              "std*sqrt(m) min/mean/max");
 
   std::vector<double> table;
   for (int p = p_min; p <= p_max; ++p) {
@@ -150,8 +150,8 @@ int main(int argc, char** argv) try {
               1.0 / *std::min_element(g_limit.begin(), g_limit.end()));
 
   std::printf("\n// paste into detail::superloglog_alpha (P = %d … %d), limit last\n", p_min, p_max);
-  for (std::size_t i = 0; i < table.size(); ++i) std::printf("%s%.5f,%s", i % 5 == 0 ? "      " : " ", table[i],
-                                                             i % 5 == 4 || i + 1 == table.size() ? "\n" : "");
+  for (std::size_t i = 0; i < table.size(); ++i)
+    std::printf("%s%.5f,%s", i % 5 == 0 ? "      " : " ", table[i], i % 5 == 4 || i + 1 == table.size() ? "\n" : "");
   std::printf("      limit = %.5f\n", lim.equal_ripple);
   return 0;
 } catch (const std::exception& e) {

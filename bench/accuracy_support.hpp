@@ -10,11 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <hashsketch/estimators.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <hashsketch/estimators.hpp>
 
 namespace hashsketch_bench {
 

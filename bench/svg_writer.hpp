@@ -34,8 +34,8 @@ class svg_writer {
   }
 
   void line(double x1, double y1, double x2, double y2, const stroke& s) {
-    body_ << "<line x1=\"" << num(x1) << "\" y1=\"" << num(y1) << "\" x2=\"" << num(x2) << "\" y2=\"" << num(y2)
-          << "\"" << style(s) << "/>\n";
+    body_ << "<line x1=\"" << num(x1) << "\" y1=\"" << num(y1) << "\" x2=\"" << num(x2) << "\" y2=\"" << num(y2) << "\""
+          << style(s) << "/>\n";
   }
 
   void rect(double x, double y, double w, double h, const std::string& fill, const stroke& s) {
@@ -66,8 +66,8 @@ class svg_writer {
   /// A "^" in `s` starts a superscript that runs to the end ("10^6").
   void text(double x, double y, const std::string& s, double size = 12, const std::string& anchor = "start",
             const std::string& colour = "#000", double rotate = 0, bool bold = false) {
-    body_ << "<text x=\"" << num(x) << "\" y=\"" << num(y) << "\" font-size=\"" << num(size)
-          << "\" text-anchor=\"" << anchor << "\" fill=\"" << escape(colour) << "\"";
+    body_ << "<text x=\"" << num(x) << "\" y=\"" << num(y) << "\" font-size=\"" << num(size) << "\" text-anchor=\""
+          << anchor << "\" fill=\"" << escape(colour) << "\"";
     if (bold) body_ << " font-weight=\"bold\"";
     if (rotate != 0) body_ << " transform=\"rotate(" << num(rotate) << " " << num(x) << " " << num(y) << ")\"";
     body_ << ">";
@@ -76,8 +76,8 @@ class svg_writer {
       body_ << escape(s);
     } else {
       // dy rather than baseline-shift: every renderer supports it
-      body_ << escape(s.substr(0, caret)) << "<tspan dy=\"" << num(-0.4 * size) << "\" font-size=\""
-            << num(0.75 * size) << "\">" << escape(s.substr(caret + 1)) << "</tspan>";
+      body_ << escape(s.substr(0, caret)) << "<tspan dy=\"" << num(-0.4 * size) << "\" font-size=\"" << num(0.75 * size)
+            << "\">" << escape(s.substr(caret + 1)) << "</tspan>";
     }
     body_ << "</text>\n";
   }
@@ -106,11 +106,20 @@ class svg_writer {
     std::string out;
     for (char c : s) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        default:
+          out += c;
       }
     }
     return out;

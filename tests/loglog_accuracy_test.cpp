@@ -32,13 +32,12 @@
 //   > 1.10, with each std measured to 1.3 %.
 // With ≈ 80 checkpoints the union bound on a false failure is < 10^−6.
 
-#include <hashsketch/hyperloglog.hpp>
-#include <hashsketch/loglog.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/loglog.hpp>
 #include <vector>
 
 #include "hashsketch_catch.hpp"
@@ -106,14 +105,16 @@ void check_precision(int octaves) {
   const double T = static_cast<double>(trials);
   auto bias = [&](int j, int k) { return acc[static_cast<std::size_t>(j) * estimator_count + k].sum / T; };
   auto rse = [&](int j, int k) { return std::sqrt(acc[static_cast<std::size_t>(j) * estimator_count + k].sum2 / T); };
-  auto std_dev = [&](int j, int k) { return std::sqrt(std::max(0.0, rse(j, k) * rse(j, k) - bias(j, k) * bias(j, k))); };
+  auto std_dev = [&](int j, int k) {
+    return std::sqrt(std::max(0.0, rse(j, k) * rse(j, k) - bias(j, k) * bias(j, k)));
+  };
 
-  std::printf("P = %u (m = %zu), %zu trials\n%10s %8s | %8s %7s | %8s %7s | %8s %7s %7s\n", P, m, trials, "n",
-              "n/m", "hll bias", "rse", "ll bias", "rse", "sll bias", "rse", "std");
+  std::printf("P = %u (m = %zu), %zu trials\n%10s %8s | %8s %7s | %8s %7s | %8s %7s %7s\n", P, m, trials, "n", "n/m",
+              "hll bias", "rse", "ll bias", "rse", "sll bias", "rse", "std");
   for (int j = 0; j < points; ++j) {
     std::printf("%10.0f %8.2f | %+7.3f%% %7.3f | %+7.3f%% %7.3f | %+7.3f%% %7.3f %7.3f\n", n[j], n[j] / m,
-                100 * bias(j, hll), rse(j, hll) * sqrt_m, 100 * bias(j, ll), rse(j, ll) * sqrt_m,
-                100 * bias(j, sll), rse(j, sll) * sqrt_m, std_dev(j, sll) * sqrt_m);
+                100 * bias(j, hll), rse(j, hll) * sqrt_m, 100 * bias(j, ll), rse(j, ll) * sqrt_m, 100 * bias(j, sll),
+                rse(j, sll) * sqrt_m, std_dev(j, sll) * sqrt_m);
   }
 
   for (int j = 0; j < points; ++j) {
@@ -140,9 +141,10 @@ void check_precision(int octaves) {
       sll_min = std::min(sll_min, std_dev(j, sll));
       sll_max = std::max(sll_max, std_dev(j, sll));
     }
-    std::printf("octave %d (n/m in [%.0f, %.0f)): RMS·√m hll %.3f, sll %.3f, paired z = %.1f; sll std·√m %.3f .. %.3f\n",
-                o, n[o * per_octave] / m, 2 * n[o * per_octave] / m, std::sqrt(hll_ms) * sqrt_m,
-                std::sqrt(sll_ms) * sqrt_m, z, sll_min * sqrt_m, sll_max * sqrt_m);
+    std::printf(
+        "octave %d (n/m in [%.0f, %.0f)): RMS·√m hll %.3f, sll %.3f, paired z = %.1f; sll std·√m %.3f .. %.3f\n", o,
+        n[o * per_octave] / m, 2 * n[o * per_octave] / m, std::sqrt(hll_ms) * sqrt_m, std::sqrt(sll_ms) * sqrt_m, z,
+        sll_min * sqrt_m, sll_max * sqrt_m);
     INFO("P = " << P << ", octave " << o << ": paired z = " << z);
     CHECK(z > 3.0);
     if (P >= 12) CHECK(sll_max / sll_min > 1.10);

@@ -3,11 +3,10 @@
 // registers, merge/reduce reuse, and the estimator formulas on hand-made
 // register histograms.
 
-#include <hashsketch/hyperloglog.hpp>
-#include <hashsketch/loglog.hpp>
-
 #include <cmath>
 #include <cstdint>
+#include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/loglog.hpp>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -44,9 +43,9 @@ hs::register_histogram all_equal(std::size_t m, unsigned v) {
 }  // namespace
 
 TEST_CASE("loglog and superloglog are basic_sketch with their own family", "[loglog]") {
-  STATIC_REQUIRE(std::is_same<hs::loglog<12>, hs::basic_sketch<hs::loglog_family, 12, hs::xxh3_hasher,
-                                                                 std::allocator<std::uint8_t>,
-                                                                 hs::leading_zeros_addressing>>::value);
+  STATIC_REQUIRE(std::is_same<hs::loglog<12>,
+                              hs::basic_sketch<hs::loglog_family, 12, hs::xxh3_hasher, std::allocator<std::uint8_t>,
+                                               hs::leading_zeros_addressing>>::value);
   STATIC_REQUIRE(std::is_same<hs::superloglog<12>::family_type, hs::superloglog_family>::value);
   STATIC_REQUIRE(hs::loglog_family::kind_id == 2);
   STATIC_REQUIRE(hs::superloglog_family::kind_id == 3);
@@ -175,8 +174,7 @@ TEST_CASE("estimators on hand-made histograms", "[loglog]") {
   h[3] = 4;
   h[9] = 3;
   CHECK(hs::detail::superloglog_truncated_mean(h, 16, 59) == Approx(20.0 / 11.0));
-  CHECK(hs::superloglog_estimate(h, 16, 59) ==
-        Approx(hs::detail::superloglog_alpha(16) * 16 * std::exp2(20.0 / 11.0)));
+  CHECK(hs::superloglog_estimate(h, 16, 59) == Approx(hs::detail::superloglog_alpha(16) * 16 * std::exp2(20.0 / 11.0)));
   // LogLog uses all 16: (4 + 10 + 12 + 27)/16
   CHECK(hs::loglog_estimate(h, 16, 59) == Approx(hs::detail::loglog_alpha(16) * 16 * std::exp2(53.0 / 16.0)));
   // raising the largest registers moves LogLog but not SuperLogLog (the point of truncation)
@@ -306,8 +304,8 @@ TEST_CASE("merge and reduce are the shared core's", "[loglog]") {
   CHECK_THROWS_AS(c.merge(other), hs::incompatible_sketch_error);
 }
 
-TEMPLATE_TEST_CASE_SIG("round trip and merge at every precision", "[loglog]", ((unsigned P), P), 4, 5, 6, 7, 8, 9,
-                       10, 11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("round trip and merge at every precision", "[loglog]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10,
+                       11, 12, 13, 14, 15, 16) {
   hs::superloglog<P> a;
   hs::superloglog<P> b;
   hs::superloglog<P> all;
