@@ -5,7 +5,8 @@
 //
 // Deterministic: every trial's items are a seeded SplitMix64 sequence fed to
 // add_hash (distinct, uniformly mixed 64-bit values — what a good hash of
-// distinct keys gives). Runtime ≈ 3 s in Release (≈ 9·10^8 add_hash calls).
+// distinct keys gives). Runtime ≈ 4 s in Release (≈ 9·10^8 add_hash calls,
+// plus the check of bench/accuracy's register simulation at the end).
 //
 // How the bounds are derived (T = 3000 trials per P):
 // * An RMSE measured over T trials has relative standard deviation
@@ -40,6 +41,7 @@
 #include <hashsketch/loglog.hpp>
 #include <vector>
 
+#include "../bench/accuracy_support.hpp"
 #include "hashsketch_catch.hpp"
 
 namespace hs = hashsketch;
@@ -161,4 +163,45 @@ TEST_CASE("LogLog / SuperLogLog / HyperLogLog on the same registers, P = 10", "[
 }
 TEST_CASE("LogLog / SuperLogLog / HyperLogLog on the same registers, P = 12", "[accuracy][loglog]") {
   check_precision<12>(2);  // n/m from 10 to 40
+}
+
+// The harness (bench/accuracy) reaches n = 10^12 by simulating first-hit
+// times instead of adding items; its plot beyond 10^7 is only as good as that
+// simulation. Check it against the exact law: at time t the registers are
+// independent with P(M ≤ k) = exp(−λ·2^−k), λ = t/m (capped at the top rank),
+// so E[count_k] = m·(F(k) − F(k−1)) and, over T trials, the mean count has
+// standard deviation √(m·p_k·(1 − p_k)/T). Bound: 6 standard deviations
+// (+ 0.01 for rounding), for every k with p_k·m ≥ 0.5 — a false failure has
+// probability < 10^−8 per value, ≈ 40 values.
+TEST_CASE("the first-hit simulation of bench/accuracy follows the register law", "[accuracy][loglog]") {
+  const unsigned p = GENERATE(8u, 12u);
+  const double t = GENERATE(5120.0, 3.0e6, 1.0e12);
+  const unsigned max_rank = 65 - p;
+  const double m = std::ldexp(1.0, static_cast<int>(p));
+  const std::size_t T = 400;
+  hashsketch_bench::first_hit_simulation sim(p, max_rank);
+  hashsketch_bench::splitmix64 rng(1234 + p);
+  std::vector<hs::register_histogram> out;
+  std::vector<double> mean(64, 0.0);
+  for (std::size_t i = 0; i < T; ++i) {
+    sim.run(rng, {t / 4, t}, out);
+    REQUIRE(out.size() == 2);
+    double total = 0;
+    for (unsigned k = 0; k < 64; ++k) {
+      mean[k] += out[1][k] / static_cast<double>(T);
+      total += out[1][k];
+    }
+    REQUIRE(total == m);
+  }
+  const double lambda = t / m;
+  auto F = [&](int k) {
+    return k < 0 ? 0.0 : k >= static_cast<int>(max_rank) ? 1.0 : std::exp(-lambda * std::ldexp(1.0, -k));
+  };
+  for (int k = 0; k <= static_cast<int>(max_rank); ++k) {
+    const double pk = F(k) - F(k - 1);
+    if (pk * m < 0.5) continue;
+    const double sd = std::sqrt(m * pk * (1 - pk) / static_cast<double>(T));
+    INFO("P = " << p << ", t = " << t << ", k = " << k << ": mean " << mean[k] << ", expected " << m * pk);
+    CHECK(std::fabs(mean[k] - m * pk) < 6 * sd + 0.01);
+  }
 }
