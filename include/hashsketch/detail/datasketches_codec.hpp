@@ -1,0 +1,498 @@
+#ifndef HASHSKETCH_DETAIL_DATASKETCHES_CODEC_HPP
+#define HASHSKETCH_DETAIL_DATASKETCHES_CODEC_HPP
+
+// Reader and writer of Apache DataSketches' HLL serialisation format (shared
+// by the Java and C++ implementations; layout in the header comment of
+// datasketches-java hll/PreambleUtil.java, constants in datasketches-cpp
+// hll/include/HllUtil.hpp; docs/datasketches.md restates it). All multi-byte
+// fields are little-endian.
+//
+//   byte 0   preamble ints: 2 LIST, 3 SET, 10 HLL     byte 4  lg_arr
+//   byte 1   serial version 1                           byte 5  flags
+//   byte 2   family 7 (HLL)                             byte 6  LIST count / HLL cur_min
+//   byte 3   lg_k (4..21)                               byte 7  cur_mode | tgt_type << 2
+//   LIST: uint32 coupons from byte 8 (compact: count of them; updatable: 2^lg_arr slots)
+//   SET:  uint32 count at 8, coupons from 12 (compact: count; updatable: 2^lg_arr hash table)
+//   HLL:  f64 HIP at 8, f64 kxq0 at 16, f64 kxq1 at 24, u32 num_at_cur_min at 32,
+//         u32 aux_count at 36, registers from 40 (HLL_4 nibbles + aux, HLL_6 packed, HLL_8 bytes)
+//   coupon = value << 26 | (h1 & 0x3FFFFFF), value 1..63; its register is coupon & (2^lg_k − 1).
+//
+// The reader trusts nothing: it checks the size the header implies against
+// the buffer before touching the body, checks every index against 2^lg_k and
+// every value against 63, and writes only into the caller's 2^p registers.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../errors.hpp"
+#include "../estimators.hpp"
+#include "bytes.hpp"
+
+namespace hashsketch {
+namespace detail {
+namespace ds {
+
+constexpr unsigned serial_version = 1;
+constexpr unsigned family_hll = 7;
+constexpr unsigned min_lg_k = 4;
+constexpr unsigned max_lg_k = 21;
+
+constexpr unsigned flag_big_endian = 0x01;  // Java, historical: never written little-endian
+constexpr unsigned flag_read_only = 0x02;   // Java: informational
+constexpr unsigned flag_empty = 0x04;
+constexpr unsigned flag_compact = 0x08;
+constexpr unsigned flag_out_of_order = 0x10;
+constexpr unsigned flag_full_size = 0x20;  // C++ "full size" / Java "rebuild cur_min, kxq": neither matters here
+constexpr unsigned flags_known = flag_big_endian | flag_read_only | flag_empty | flag_compact | flag_out_of_order |
+                                 flag_full_size;
+
+constexpr unsigned mode_list = 0;
+constexpr unsigned mode_set = 1;
+constexpr unsigned mode_hll = 2;
+constexpr unsigned preamble_ints[3] = {2, 3, 10};
+
+constexpr std::size_t list_start = 8;
+constexpr std::size_t set_start = 12;
+constexpr std::size_t hll_start = 40;
+
+constexpr unsigned value_bits_shift = 26;            // coupon = value << 26 | address
+constexpr std::uint32_t address_mask = 0x3FFFFFFu;  // 26 address bits
+constexpr unsigned max_value = 63;                   // min(clz, 62) + 1
+constexpr unsigned aux_token = 15;                   // HLL_4 nibble meaning "see the aux table"
+constexpr unsigned lg_list_slots = 3;                // updatable LIST images hold 8 slots
+constexpr std::size_t empty_updatable_size = list_start + (std::size_t{4} << lg_list_slots);
+
+constexpr const char* mode_names[3] = {"LIST", "SET", "HLL"};
+
+/// Initial lg size of DataSketches' HLL_4 aux (exception) hash table for a
+/// given lg_k: datasketches-cpp HllUtil.hpp LG_AUX_ARR_INTS / datasketches-java
+/// HllUtil.LG_AUX_ARR_INTS, a format constant because an updatable HLL_4 image
+/// carries the whole table (4 << lg bytes, zeroed when there is no exception).
+/// Checked against the updatable HLL_4 golden images (lg_k 4, 8, 16, 21).
+constexpr unsigned lg_aux_arr_ints(unsigned lg_k) noexcept {
+  return lg_k <= 6 ? 2u : lg_k <= 9 ? 3u : lg_k <= 11 ? 4u : lg_k <= 13 ? 5u : lg_k - 8u;
+}
+
+/// Smallest aux table (lg size) that DataSketches grows to for `count`
+/// exceptions: it doubles while 4·count > 3·size (load factor 3/4).
+inline unsigned aux_lg_size(unsigned lg_k, std::size_t count) noexcept {
+  unsigned lg = lg_aux_arr_ints(lg_k);
+  while (4 * count > 3 * (std::size_t{1} << lg)) ++lg;
+  return lg;
+}
+
+inline double load_f64(const unsigned char* p) noexcept {
+  const std::uint64_t bits = load_le64(p);
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+inline std::uint64_t f64_bits(double v) noexcept {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
+}
+
+[[noreturn]] inline void fail(const std::string& what) { throw format_error("DataSketches HLL image: " + what); }
+
+}  // namespace ds
+
+/// The checked 8-byte preamble.
+struct ds_preamble {
+  unsigned pre_ints, lg_k, lg_arr, flags, byte6, cur_mode, tgt;
+};
+
+inline ds_preamble ds_read_preamble(const void* data, std::size_t size) {
+  if (data == nullptr || size < 8)
+    ds::fail("truncated: the preamble needs 8 bytes, " + std::to_string(data ? size : 0) + " given");
+  const auto* b = static_cast<const unsigned char*>(data);
+  ds_preamble h{b[0], b[3], b[4], b[5], b[6], b[7] & 3u, (b[7] >> 2) & 3u};
+  if (b[2] != ds::family_hll)
+    ds::fail("family id " + std::to_string(b[2]) + " is not 7 (HLL); not an HLL sketch (CPC is 16, Theta 2/3)");
+  if (b[1] != ds::serial_version) ds::fail("unknown serial version " + std::to_string(b[1]) + " (expected 1)");
+  if (h.lg_k < ds::min_lg_k || h.lg_k > ds::max_lg_k) ds::fail("lg_k " + std::to_string(h.lg_k) + " outside 4..21");
+  if (h.flags & ~ds::flags_known) ds::fail("unknown flag bits in flags byte " + std::to_string(h.flags));
+  if (h.flags & ds::flag_big_endian) ds::fail("big-endian images are not supported");
+  if (b[7] >> 4) ds::fail("unknown bits in mode byte " + std::to_string(b[7]));
+  if (h.cur_mode > ds::mode_hll) ds::fail("unknown current mode 3 in mode byte");
+  if (h.tgt > 2) ds::fail("unknown target type 3 in mode byte (0 HLL_4, 1 HLL_6, 2 HLL_8)");
+  if (h.pre_ints != ds::preamble_ints[h.cur_mode])
+    ds::fail("preamble ints " + std::to_string(h.pre_ints) + " do not match " + ds::mode_names[h.cur_mode] +
+             " mode (expected " + std::to_string(ds::preamble_ints[h.cur_mode]) + ")");
+  return h;
+}
+
+namespace ds {
+
+inline void expect_size(std::size_t size, std::uint64_t expected, const char* what) {
+  if (size < expected)
+    fail(std::string("truncated: ") + what + " needs " + std::to_string(expected) + " bytes, " + std::to_string(size) +
+         " given");
+  if (size > expected)
+    fail(std::to_string(size - expected) + " trailing bytes after " + what + " (" + std::to_string(expected) +
+         " bytes)");
+}
+
+}  // namespace ds
+
+/// Everything the body decoder needs, taken from a header whose fields and
+/// implied size have all been checked against the buffer (O(1), no allocation:
+/// hostile or truncated input is rejected before any memory is committed).
+struct ds_header {
+  ds_preamble pre;
+  std::size_t count = 0;       // LIST/SET coupons (compact: stored entries)
+  std::size_t cells = 0;       // LIST/SET/aux cells to scan (updatable: table size)
+  std::size_t body_at = 0;     // first coupon / register byte
+  unsigned cur_min = 0;        // HLL
+  std::uint32_t aux_count = 0; // HLL_4
+  std::size_t aux_at = 0;      // HLL_4: first aux byte (cells = entries or table cells)
+};
+
+inline ds_header ds_validate(const void* data, std::size_t size, unsigned p) {
+  ds_header r;
+  r.pre = ds_read_preamble(data, size);
+  const ds_preamble& h = r.pre;
+  if (p > h.lg_k)
+    ds::fail("lg_k " + std::to_string(h.lg_k) + " is below the requested precision " + std::to_string(p) +
+             " (precision cannot grow; read it at P <= " + std::to_string(h.lg_k) + ")");
+  const auto* b = static_cast<const unsigned char*>(data);
+  const std::size_t k = std::size_t{1} << h.lg_k;
+  const bool compact = (h.flags & ds::flag_compact) != 0;
+  if (h.cur_mode != ds::mode_hll) {
+    const char* mode = ds::mode_names[h.cur_mode];
+    if (h.cur_mode == ds::mode_list) {
+      r.body_at = ds::list_start;
+      r.count = h.byte6;
+    } else {
+      if (size < ds::set_start) ds::expect_size(size, ds::set_start, "the SET preamble");
+      r.body_at = ds::set_start;
+      r.count = load_le32(b + 8);
+    }
+    if (h.lg_arr > 26) ds::fail(std::string(mode) + " lg_arr " + std::to_string(h.lg_arr) + " above 26");
+    const std::size_t slots = std::size_t{1} << h.lg_arr;
+    if (r.count > slots)
+      ds::fail(std::string(mode) + " coupon count " + std::to_string(r.count) + " exceeds the array size 2^" +
+               std::to_string(h.lg_arr));
+    if ((h.flags & ds::flag_empty) && r.count != 0)
+      ds::fail("EMPTY flag set but the coupon count is " + std::to_string(r.count));
+    r.cells = compact ? r.count : slots;
+    ds::expect_size(size, r.body_at + 4 * static_cast<std::uint64_t>(r.cells),
+                    compact ? "the compact coupon array" : "the coupon array of 2^lg_arr slots");
+    return r;
+  }
+  if (size < ds::hll_start) ds::expect_size(size, ds::hll_start, "the HLL preamble");
+  r.body_at = ds::hll_start;
+  r.cur_min = h.byte6;
+  const double hip = ds::load_f64(b + 8), kxq0 = ds::load_f64(b + 16), kxq1 = ds::load_f64(b + 24);
+  const std::uint32_t num_at_cur_min = load_le32(b + 32);
+  r.aux_count = load_le32(b + 36);
+  if (!(std::isfinite(hip) && hip >= 0.0)) ds::fail("HIP accumulator is not a finite non-negative number");
+  if (!(std::isfinite(kxq0) && kxq0 >= 0.0 && std::isfinite(kxq1) && kxq1 >= 0.0))
+    ds::fail("kxq0/kxq1 are not finite non-negative numbers");
+  if (r.cur_min > ds::max_value) ds::fail("cur_min " + std::to_string(r.cur_min) + " > 63");
+  if (num_at_cur_min > k)
+    ds::fail("num_at_cur_min " + std::to_string(num_at_cur_min) + " exceeds k = " + std::to_string(k));
+  if (r.aux_count > k) ds::fail("aux count " + std::to_string(r.aux_count) + " exceeds k = " + std::to_string(k));
+  if (h.tgt != 0 && r.aux_count != 0)
+    ds::fail("aux count " + std::to_string(r.aux_count) + " in an HLL_" + (h.tgt == 1 ? "6" : "8") + " image");
+  if (h.tgt == 2) {
+    ds::expect_size(size, ds::hll_start + k, "the HLL_8 register array");
+  } else if (h.tgt == 1) {
+    ds::expect_size(size, ds::hll_start + k * 3 / 4 + 1, "the HLL_6 register array");
+  } else {
+    r.aux_at = ds::hll_start + k / 2;
+    if (h.lg_arr > h.lg_k + 1)
+      ds::fail("HLL_4 aux table lg size " + std::to_string(h.lg_arr) + " exceeds lg_k + 1 = " +
+               std::to_string(h.lg_k + 1));
+    if (compact) {
+      r.cells = r.aux_count;
+      ds::expect_size(size, r.aux_at + 4 * static_cast<std::uint64_t>(r.cells),
+                      "the HLL_4 nibbles and compact aux entries");
+    } else if (h.lg_arr == 0) {
+      // No aux table: writers append a zeroed area of the initial table size
+      // (datasketches-cpp) or nothing (older writers); accept both (checked
+      // to be all zero by the body decoder).
+      if (r.aux_count != 0) ds::fail("aux count " + std::to_string(r.aux_count) + " but no aux table (lg_arr 0)");
+      if (size != r.aux_at)
+        ds::expect_size(size, r.aux_at + (std::uint64_t{4} << ds::lg_aux_arr_ints(h.lg_k)),
+                        "the HLL_4 nibbles and the empty aux area");
+    } else {
+      r.cells = std::size_t{1} << h.lg_arr;
+      if (r.aux_count > r.cells)
+        ds::fail("aux count " + std::to_string(r.aux_count) + " exceeds the aux table size 2^" +
+                 std::to_string(h.lg_arr));
+      ds::expect_size(size, r.aux_at + 4 * static_cast<std::uint64_t>(r.cells),
+                      "the HLL_4 nibbles and aux hash table");
+    }
+  }
+  return r;
+}
+
+namespace ds {
+
+/// Applies one LIST/SET coupon to the 2^p registers (folding is the mask).
+inline void apply_coupon(std::uint32_t coupon, std::size_t i, std::size_t p_mask, std::uint8_t* dst) {
+  const unsigned value = coupon >> value_bits_shift;
+  if (value == 0) fail("coupon " + std::to_string(i) + " (" + std::to_string(coupon) + ") has register value 0");
+  std::uint8_t& r = dst[coupon & address_mask & p_mask];
+  if (value > r) r = static_cast<std::uint8_t>(value);
+}
+
+/// LIST and SET: coupons (sizes already checked).
+inline void decode_coupons(const unsigned char* b, const ds_header& hd, std::size_t p_mask, std::uint8_t* dst) {
+  const bool compact = (hd.pre.flags & flag_compact) != 0;
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < hd.cells; ++i) {
+    const std::uint32_t c = load_le32(b + hd.body_at + 4 * i);
+    if (c == 0) {
+      if (compact) fail("compact coupon " + std::to_string(i) + " is empty (0)");
+      continue;  // an empty slot of the updatable array
+    }
+    apply_coupon(c, i, p_mask, dst);
+    ++seen;
+  }
+  if (seen != hd.count)
+    fail(std::string(mode_names[hd.pre.cur_mode]) + " count " + std::to_string(hd.count) + " disagrees with the " +
+         std::to_string(seen) + " coupons present");
+}
+
+/// Stores register value v of slot s (s < 2^lg_k) into the 2^p registers.
+inline void put(std::uint8_t* dst, std::size_t p_mask, std::size_t s, unsigned v) noexcept {
+  std::uint8_t& r = dst[s & p_mask];
+  if (v > r) r = static_cast<std::uint8_t>(v);
+}
+
+inline void decode_hll8(const unsigned char* a, std::size_t k, std::size_t p_mask, std::uint8_t* dst) {
+  unsigned bad = 0;
+  for (std::size_t s = 0; s < k; ++s) bad |= a[s] > max_value;
+  if (bad) {
+    for (std::size_t s = 0; s < k; ++s)
+      if (a[s] > max_value) fail("HLL_8 register " + std::to_string(s) + " holds " + std::to_string(a[s]) + " > 63");
+  }
+  if (p_mask + 1 == k) {
+    std::memcpy(dst, a, k);
+  } else {
+    for (std::size_t s = 0; s < k; ++s) put(dst, p_mask, s, a[s]);
+  }
+}
+
+inline void decode_hll6(const unsigned char* a, std::size_t k, std::size_t p_mask, std::uint8_t* dst) {
+  // 4 registers per 3 bytes (k is a multiple of 16), then one padding byte
+  // that the writer leaves zero (it lets a reader load 16 bits at any slot).
+  const std::size_t groups = k / 4;
+  for (std::size_t g = 0; g < groups; ++g) {
+    const unsigned char* q = a + 3 * g;
+    const std::uint32_t w = static_cast<std::uint32_t>(q[0]) | (static_cast<std::uint32_t>(q[1]) << 8) |
+                            (static_cast<std::uint32_t>(q[2]) << 16);
+    for (unsigned j = 0; j < 4; ++j) put(dst, p_mask, 4 * g + j, (w >> (6 * j)) & 63u);
+  }
+  if (a[3 * groups] != 0) fail("HLL_6 padding byte is not zero");
+}
+
+struct aux_entry {
+  std::uint32_t slot;
+  std::uint8_t value;
+};
+
+inline void decode_hll4(const unsigned char* b, std::size_t size, const ds_header& hd, std::size_t p_mask,
+                        std::uint8_t* dst) {
+  const std::size_t k = std::size_t{1} << hd.pre.lg_k;
+  const unsigned cur_min = hd.cur_min;
+  const bool compact = (hd.pre.flags & flag_compact) != 0;
+  std::vector<aux_entry> aux;
+  aux.reserve(hd.aux_count);
+  for (std::size_t i = 0; i < hd.cells; ++i) {
+    const std::uint32_t pair = load_le32(b + hd.aux_at + 4 * i);
+    if (pair == 0) {
+      if (compact) fail("compact aux entry " + std::to_string(i) + " is empty (0)");
+      continue;  // an empty cell of the updatable hash table
+    }
+    const std::uint32_t slot = pair & address_mask;
+    const unsigned value = pair >> value_bits_shift;
+    if (slot >= k)
+      fail("aux entry " + std::to_string(i) + " names slot " + std::to_string(slot) + ", outside 0.." +
+           std::to_string(k - 1));
+    if (value < cur_min + aux_token)
+      fail("aux entry for slot " + std::to_string(slot) + " holds " + std::to_string(value) +
+           ", which a nibble would hold (cur_min " + std::to_string(cur_min) + ")");
+    aux.push_back(aux_entry{slot, static_cast<std::uint8_t>(value)});
+  }
+  if (aux.size() != hd.aux_count)
+    fail("aux count " + std::to_string(hd.aux_count) + " disagrees with the " + std::to_string(aux.size()) +
+         " entries in the aux table");
+  if (!compact && hd.pre.lg_arr == 0) {
+    for (std::size_t i = hd.aux_at; i < size; ++i)
+      if (b[i] != 0) fail("non-zero byte " + std::to_string(i) + " in the empty aux area");
+  }
+  // Aux entries are in hash-table order, which depends on insertion history:
+  // sort them by slot, then walk them beside the nibbles.
+  std::sort(aux.begin(), aux.end(), [](const aux_entry& x, const aux_entry& y) { return x.slot < y.slot; });
+  for (std::size_t i = 1; i < aux.size(); ++i)
+    if (aux[i].slot == aux[i - 1].slot) fail("two aux entries for slot " + std::to_string(aux[i].slot));
+  const unsigned char* nibbles = b + hll_start;
+  const bool may_overflow = cur_min + (aux_token - 1) > max_value;
+  std::size_t j = 0;
+  std::size_t next_aux = aux.empty() ? k : aux[0].slot;  // k: no more entries
+  for (std::size_t s = 0; s < k; ++s) {
+    const unsigned nib = (nibbles[s >> 1] >> ((s & 1) * 4)) & 15u;
+    unsigned v = cur_min + nib;
+    if (nib == aux_token || s == next_aux) {  // rare: exceptions only
+      if (nib != aux_token) fail("aux entry for slot " + std::to_string(s) + ", whose nibble is not the exception marker");
+      if (s != next_aux) fail("slot " + std::to_string(s) + " is marked as an exception but has no aux entry");
+      v = aux[j++].value;
+      next_aux = j < aux.size() ? aux[j].slot : k;
+    } else if (may_overflow && v > max_value) {
+      fail("HLL_4 slot " + std::to_string(s) + " decodes to " + std::to_string(v) + " > 63 (cur_min " +
+           std::to_string(cur_min) + ")");
+    }
+    put(dst, p_mask, s, v);
+  }
+}
+
+}  // namespace ds
+
+/// Decodes a validated image into `dst`, 2^p zeroed registers, p ≤ lg_k
+/// (folding registers with equal low p bits by max). Throws format_error for
+/// defects in the body (values, entries, counts).
+inline void ds_decode_body(const void* data, std::size_t size, const ds_header& hd, unsigned p, std::uint8_t* dst) {
+  const auto* b = static_cast<const unsigned char*>(data);
+  const std::size_t p_mask = (std::size_t{1} << p) - 1u;
+  const std::size_t k = std::size_t{1} << hd.pre.lg_k;
+  if (hd.pre.cur_mode != ds::mode_hll) {
+    ds::decode_coupons(b, hd, p_mask, dst);
+    return;
+  }
+  const unsigned char* a = b + ds::hll_start;
+  switch (hd.pre.tgt) {
+    case 2:
+      ds::decode_hll8(a, k, p_mask, dst);
+      break;
+    case 1:
+      ds::decode_hll6(a, k, p_mask, dst);
+      break;
+    default:
+      ds::decode_hll4(b, size, hd, p_mask, dst);
+      break;
+  }
+  if (hd.pre.flags & ds::flag_empty) {
+    for (std::size_t i = 0; i <= p_mask; ++i)
+      if (dst[i] != 0) ds::fail("EMPTY flag set but registers are not zero");
+  }
+}
+
+/// ds_validate + ds_decode_body.
+inline void ds_decode(const void* data, std::size_t size, unsigned p, std::uint8_t* dst) {
+  ds_decode_body(data, size, ds_validate(data, size, p), p, dst);
+}
+
+/// Writes an image of 2^p registers (histogram h) in HLL mode, or the empty
+/// image when every register is 0. tgt: 0 HLL_4, 1 HLL_6, 2 HLL_8.
+inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p, const register_histogram& h,
+                                           unsigned tgt, bool compact, double hip) {
+  const std::size_t k = std::size_t{1} << p;
+  std::vector<std::uint8_t> out;
+  byte_writer w(out);
+  if (h[0] == k) {
+    // DataSketches' own empty image: LIST mode, no coupons, EMPTY flag.
+    out.reserve(compact ? 8 : ds::empty_updatable_size);
+    w.u8(ds::preamble_ints[ds::mode_list]);
+    w.u8(ds::serial_version);
+    w.u8(ds::family_hll);
+    w.u8(static_cast<std::uint8_t>(p));
+    w.u8(ds::lg_list_slots);
+    w.u8(static_cast<std::uint8_t>(ds::flag_empty | (compact ? ds::flag_compact : 0u)));
+    w.u8(0);
+    w.u8(static_cast<std::uint8_t>(ds::mode_list | (tgt << 2)));
+    if (!compact) out.resize(ds::empty_updatable_size, 0);
+    return out;
+  }
+  // kxq0 = Σ 2^−v over registers below 32, kxq1 over 32..63 (DataSketches
+  // splits the sum so each part is exact in a double: 2^21 terms spanning
+  // 2^0..2^−31, or 2^−32..2^−63, need at most 21 + 31 = 52 mantissa bits).
+  double kxq0 = 0.0, kxq1 = 0.0;
+  for (unsigned v = 0; v < 32; ++v) kxq0 += std::ldexp(static_cast<double>(h[v]), -static_cast<int>(v));
+  for (unsigned v = 32; v <= ds::max_value; ++v) kxq1 += std::ldexp(static_cast<double>(h[v]), -static_cast<int>(v));
+  // HLL_6/HLL_8 keep cur_min = 0 (their registers are stored as they are) and
+  // count the zero registers; HLL_4 stores register − cur_min in a nibble, so
+  // its cur_min is the smallest register.
+  unsigned cur_min = 0;
+  if (tgt == 0)
+    while (h[cur_min] == 0) ++cur_min;
+  std::vector<std::uint32_t> aux_table;
+  std::size_t aux_count = 0;
+  unsigned aux_lg = 0;
+  if (tgt == 0) {
+    for (unsigned v = cur_min + ds::aux_token; v <= ds::max_value; ++v) aux_count += h[v];
+    if (aux_count != 0) {
+      // DataSketches' open-addressing table keyed by slot: probe from
+      // slot & mask with stride (slot >> lg) | 1 (odd, so it visits every
+      // cell of the power-of-two table).
+      aux_lg = ds::aux_lg_size(p, aux_count);
+      const std::size_t mask = (std::size_t{1} << aux_lg) - 1u;
+      aux_table.assign(mask + 1, 0);
+      for (std::size_t s = 0; s < k; ++s) {
+        if (regs[s] < cur_min + ds::aux_token) continue;
+        std::size_t probe = s & mask;
+        const std::size_t stride = (s >> aux_lg) | 1u;
+        while (aux_table[probe] != 0) probe = (probe + stride) & mask;
+        aux_table[probe] = (static_cast<std::uint32_t>(regs[s]) << ds::value_bits_shift) | static_cast<std::uint32_t>(s);
+      }
+    }
+  }
+  const std::size_t body = tgt == 2 ? k : tgt == 1 ? k * 3 / 4 + 1 : k / 2;
+  out.reserve(ds::hll_start + body + 4 * (aux_table.empty() ? (std::size_t{1} << ds::lg_aux_arr_ints(p)) : aux_table.size()));
+  w.u8(ds::preamble_ints[ds::mode_hll]);
+  w.u8(ds::serial_version);
+  w.u8(ds::family_hll);
+  w.u8(static_cast<std::uint8_t>(p));
+  w.u8(static_cast<std::uint8_t>(aux_lg));
+  w.u8(static_cast<std::uint8_t>((compact ? ds::flag_compact : 0u) | ds::flag_out_of_order));
+  w.u8(static_cast<std::uint8_t>(cur_min));
+  w.u8(static_cast<std::uint8_t>(ds::mode_hll | (tgt << 2)));
+  w.u64(ds::f64_bits(hip));
+  w.u64(ds::f64_bits(kxq0));
+  w.u64(ds::f64_bits(kxq1));
+  w.u32(h[cur_min]);
+  w.u32(static_cast<std::uint32_t>(aux_count));
+  const std::size_t at = out.size();
+  out.resize(at + body, 0);
+  std::uint8_t* a = out.data() + at;
+  if (tgt == 2) {
+    std::memcpy(a, regs, k);
+  } else if (tgt == 1) {
+    for (std::size_t g = 0; g < k / 4; ++g) {
+      const std::uint32_t word = static_cast<std::uint32_t>(regs[4 * g]) |
+                                 (static_cast<std::uint32_t>(regs[4 * g + 1]) << 6) |
+                                 (static_cast<std::uint32_t>(regs[4 * g + 2]) << 12) |
+                                 (static_cast<std::uint32_t>(regs[4 * g + 3]) << 18);
+      a[3 * g] = static_cast<std::uint8_t>(word);
+      a[3 * g + 1] = static_cast<std::uint8_t>(word >> 8);
+      a[3 * g + 2] = static_cast<std::uint8_t>(word >> 16);
+    }
+  } else {
+    for (std::size_t s = 0; s < k; ++s) {
+      const unsigned d = regs[s] - cur_min;
+      const unsigned nib = d >= ds::aux_token ? ds::aux_token : d;
+      a[s >> 1] = static_cast<std::uint8_t>(a[s >> 1] | (nib << ((s & 1) * 4)));
+    }
+    if (compact) {
+      for (std::uint32_t pair : aux_table)
+        if (pair != 0) w.u32(pair);
+    } else if (aux_table.empty()) {
+      out.resize(out.size() + (std::size_t{4} << ds::lg_aux_arr_ints(p)), 0);
+    } else {
+      for (std::uint32_t pair : aux_table) w.u32(pair);
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_DETAIL_DATASKETCHES_CODEC_HPP
