@@ -15,8 +15,10 @@
 //   hashsketch::superloglog<12> sll(h);  // … and SuperLogLog's
 //
 // They are here so the lineage can be compared on identical registers, not as
-// production estimators: at the same memory HyperLogLog (Ertl's estimator) is
-// at least as accurate at every n and is the only one usable for small n.
+// production estimators: at the same memory HyperLogLog (Ertl's estimator)
+// beats LogLog at every n and SuperLogLog over every octave of n (SuperLogLog
+// dips below it at some phases of its oscillation), and it is the only one of
+// the three usable for small n.
 //
 // Small range, stated honestly: both are asymptotic estimators. An empty
 // register counts as 0 in the mean, so the estimate can never drop below
