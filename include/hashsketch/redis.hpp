@@ -219,7 +219,9 @@ std::string to_redis(const basic_redis_hyperloglog<Allocator>& sketch, redis_enc
       sparse = true;
       break;
     case redis_encoding::automatic:
-      sparse = fits_sparse && detail::redis_sparse_size(regs) <= detail::redis_sparse_max_bytes_default;
+      sparse = fits_sparse && detail::redis_sparse_size(regs, sketch.register_count - h[0],
+                                                        detail::redis_sparse_max_bytes_default) <=
+                                  detail::redis_sparse_max_bytes_default;
       break;
   }
   std::string out;

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -88,6 +89,13 @@ inline void redis_append_dense(std::string& out, const std::uint8_t* regs) {
   }
 }
 
+/// True when the 8 bytes at p are all zero (one load; byte order irrelevant).
+inline bool all_zero8(const std::uint8_t* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w == 0;
+}
+
 /// Calls emit_zero(run) / emit_val(value, run) for the canonical sparse opcode
 /// stream of the registers: maximal zero runs (one ZERO when ≤ 64, else one
 /// XZERO — a run never exceeds 16384), and runs of equal values cut greedily
@@ -98,6 +106,8 @@ void redis_sparse_runs(const std::uint8_t* regs, Zero&& emit_zero, Val&& emit_va
   while (i < redis_registers) {
     const std::uint8_t v = regs[i];
     std::size_t j = i + 1;
+    if (v == 0)  // most registers of a sparse sketch are empty: skip them 8 at a time
+      while (j + 8 <= redis_registers && all_zero8(regs + j)) j += 8;
     while (j < redis_registers && regs[j] == v) ++j;
     std::size_t run = j - i;
     if (v == 0) {
@@ -114,7 +124,11 @@ void redis_sparse_runs(const std::uint8_t* regs, Zero&& emit_zero, Val&& emit_va
 }
 
 /// Bytes of the canonical sparse string (header included); assumes values ≤ 32.
-inline std::size_t redis_sparse_size(const std::uint8_t* regs) {
+/// `non_empty` registers need at least ⌈non_empty/4⌉ VAL bytes, so a sketch
+/// that cannot fit `limit` is answered without a pass (returns a value > limit).
+inline std::size_t redis_sparse_size(const std::uint8_t* regs, std::size_t non_empty, std::size_t limit) {
+  const std::size_t lower_bound = redis_header_size + (non_empty + redis_sparse_val_max_len - 1) / redis_sparse_val_max_len;
+  if (lower_bound > limit) return lower_bound;
   std::size_t n = redis_header_size;
   redis_sparse_runs(
       regs, [&](std::size_t run) { n += run > redis_sparse_zero_max_len ? 2 : 1; },
