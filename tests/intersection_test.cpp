@@ -69,9 +69,10 @@ TEST_CASE("intersection_interval is ordered, clamped and validated", "[intersect
 // RSE·√(|A|² + |B|² + |A∪B|²). Why this cannot fail by chance: the real RMSE
 // was measured at 0.06–0.60 of that figure (header comment, 300 trials); the
 // sample RMSE over T trials has a relative sd of about 1/√(2T) = 9 %, so even
-// 0.60 × (1 + 4 × 0.09) = 0.82 < 1 — a 4σ margin. The 95 % intervals, being
-// ≥ 1/0.6 times wider than needed, cover the truth with probability ≈ 99.9 %;
-// allowing 3 misses in 60 keeps a P(≥ 4 misses) below 10^-4 margin.
+// 0.60 × (1 + 4 × 0.09) = 0.82 < 1 — a 4σ margin. The 95 % intervals are
+// ≥ 1/0.6 times wider than needed (z_eff ≥ 1.96/0.6 = 3.3), so each misses
+// with probability p ≤ 0.0011; allowing 3 misses in 60, P(≥ 4 misses) ≤
+// C(60,4)·p^4 ≈ 7·10^-7.
 TEST_CASE("estimate_intersection error is within its stated standard error", "[intersection][statistical]") {
   using sketch = hashsketch::hyperloglog<10>;
   struct config {

@@ -145,6 +145,25 @@ TEST_CASE("time_window: out-of-order events land in their bucket, too-old ones a
     if (i < 56 || i >= 64) CHECK(after[i] == before[i]);
 }
 
+TEST_CASE("time_window: late events inside the newest bucket", "[time_window]") {
+  window w(60, 3);
+  CHECK(w.add(150, std::uint64_t{1}));  // bucket 2 (120..179) is the newest
+  CHECK(w.add(121, std::uint64_t{2}));  // earlier than now, same bucket
+  CHECK(w.add(179, std::uint64_t{3}));  // later, same bucket: now moves, no bucket retires
+  CHECK(w.add(120, std::uint64_t{4}));
+  CHECK(w.late() == 2);
+  CHECK(w.now() == 179);
+  CHECK(w.oldest_time() == 0);
+  CHECK(*w.bucket_sketch(120) == sketch_of({1, 2, 3, 4}));
+  CHECK(w.add(180, std::uint64_t{5}));  // the next bucket: now the head
+  CHECK(w.oldest_time() == 60);
+  CHECK(w.add(179, std::uint64_t{6}));  // the previous head, late
+  CHECK(*w.bucket_sketch(150) == sketch_of({1, 2, 3, 4, 6}));
+  CHECK(*w.bucket_sketch(180) == sketch_of({5}));
+  CHECK_FALSE(w.add(59, std::uint64_t{7}));
+  CHECK(w.dropped() == 1);
+}
+
 TEST_CASE("time_window overloads match the sketch's add overloads", "[time_window]") {
   window w(60, 10);
   sketch direct;
