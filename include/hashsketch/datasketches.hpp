@@ -231,7 +231,9 @@ int datasketches_lg_k(const void* data, std::size_t size);
 /// Fields that only feed DataSketches' own HIP estimator (HIP accumulator,
 /// kxq0/kxq1, num_at_cur_min) are checked for plausibility but never trusted:
 /// the registers are the sketch. O(size + 2^P); allocates 2^P bytes (+ a
-/// sorted copy of the HLL_4 aux entries).
+/// sorted copy of the HLL_4 aux entries) only after the header and the size
+/// it implies have been checked. The register histogram is left to be
+/// computed by the first estimate() (O(2^P) there).
 template <unsigned P>
 datasketches_hyperloglog<P> from_datasketches(const void* data, std::size_t size);
 
@@ -301,7 +303,9 @@ datasketches_hyperloglog<P> from_datasketches(const void* data, std::size_t size
   const detail::ds_header header = detail::ds_validate(data, size, P);
   datasketches_hyperloglog<P> out;
   detail::ds_decode_body(data, size, header, P, detail::register_access::data(out));
-  detail::register_access::registers_changed(out);
+  // Readers mostly merge what they read (which drops the histogram anyway), so
+  // it is not rebuilt here; the first estimate() computes it, O(2^P).
+  detail::register_access::registers_changed_lazily(out);
   return out;
 }
 

@@ -31,6 +31,7 @@
 
 #include "../errors.hpp"
 #include "../estimators.hpp"
+#include "bits.hpp"
 #include "bytes.hpp"
 
 namespace hashsketch {
@@ -338,19 +339,35 @@ inline void decode_hll4(const unsigned char* b, std::size_t size, const ds_heade
   const bool may_overflow = cur_min + (aux_token - 1) > max_value;
   std::size_t j = 0;
   std::size_t next_aux = aux.empty() ? k : aux[0].slot;  // k: no more entries
-  for (std::size_t s = 0; s < k; ++s) {
-    const unsigned nib = (nibbles[s >> 1] >> ((s & 1) * 4)) & 15u;
+  // The slow path handles one slot: an exception, an aux entry, or a value
+  // that may pass 63 (only when cur_min > 49).
+  auto slow = [&](std::size_t s, unsigned nib) {
     unsigned v = cur_min + nib;
-    if (nib == aux_token || s == next_aux) {  // rare: exceptions only
+    if (nib == aux_token || s == next_aux) {
       if (nib != aux_token) fail("aux entry for slot " + std::to_string(s) + ", whose nibble is not the exception marker");
       if (s != next_aux) fail("slot " + std::to_string(s) + " is marked as an exception but has no aux entry");
       v = aux[j++].value;
       next_aux = j < aux.size() ? aux[j].slot : k;
-    } else if (may_overflow && v > max_value) {
+    } else if (v > max_value) {
       fail("HLL_4 slot " + std::to_string(s) + " decodes to " + std::to_string(v) + " > 63 (cur_min " +
            std::to_string(cur_min) + ")");
     }
     put(dst, p_mask, s, v);
+  };
+  const bool direct = p_mask + 1 == k;  // no fold: registers are written, not maxed
+  for (std::size_t s = 0; s < k; s += 2) {
+    const unsigned byte = nibbles[s >> 1];
+    const unsigned lo = byte & 15u, hi = byte >> 4;
+    if (lo == aux_token || hi == aux_token || next_aux <= s + 1 || may_overflow) {
+      slow(s, lo);
+      slow(s + 1, hi);
+    } else if (direct) {
+      dst[s] = static_cast<std::uint8_t>(cur_min + lo);
+      dst[s + 1] = static_cast<std::uint8_t>(cur_min + hi);
+    } else {
+      put(dst, p_mask, s, cur_min + lo);
+      put(dst, p_mask, s + 1, cur_min + hi);
+    }
   }
 }
 
@@ -429,19 +446,8 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
   if (tgt == 0) {
     for (unsigned v = cur_min + ds::aux_token; v <= ds::max_value; ++v) aux_count += h[v];
     if (aux_count != 0) {
-      // DataSketches' open-addressing table keyed by slot: probe from
-      // slot & mask with stride (slot >> lg) | 1 (odd, so it visits every
-      // cell of the power-of-two table).
       aux_lg = ds::aux_lg_size(p, aux_count);
-      const std::size_t mask = (std::size_t{1} << aux_lg) - 1u;
-      aux_table.assign(mask + 1, 0);
-      for (std::size_t s = 0; s < k; ++s) {
-        if (regs[s] < cur_min + ds::aux_token) continue;
-        std::size_t probe = s & mask;
-        const std::size_t stride = (s >> aux_lg) | 1u;
-        while (aux_table[probe] != 0) probe = (probe + stride) & mask;
-        aux_table[probe] = (static_cast<std::uint32_t>(regs[s]) << ds::value_bits_shift) | static_cast<std::uint32_t>(s);
-      }
+      aux_table.assign(std::size_t{1} << aux_lg, 0);
     }
   }
   const std::size_t body = tgt == 2 ? k : tgt == 1 ? k * 3 / 4 + 1 : k / 2;
@@ -475,10 +481,31 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
       a[3 * g + 2] = static_cast<std::uint8_t>(word >> 16);
     }
   } else {
-    for (std::size_t s = 0; s < k; ++s) {
-      const unsigned d = regs[s] - cur_min;
-      const unsigned nib = d >= ds::aux_token ? ds::aux_token : d;
-      a[s >> 1] = static_cast<std::uint8_t>(a[s >> 1] | (nib << ((s & 1) * 4)));
+    // nibble = min(register − cur_min, 15): 15 marks an exception (aux).
+    auto nib = [cur_min](std::uint8_t r) {
+      const unsigned d = static_cast<unsigned>(r) - cur_min;
+      return d >= ds::aux_token ? ds::aux_token : d;
+    };
+    for (std::size_t i = 0; i < k / 2; ++i)
+      a[i] = static_cast<std::uint8_t>(nib(regs[2 * i]) | (nib(regs[2 * i + 1]) << 4));
+    if (aux_count != 0) {
+      // Find the exception nibbles (all four bits set) 16 at a time, and put
+      // each exception in DataSketches' open-addressing table keyed by slot:
+      // probe from slot & mask with stride (slot >> lg) | 1 (odd, so it
+      // visits every cell of the power-of-two table).
+      const std::size_t mask = aux_table.size() - 1u;
+      for (std::size_t i = 0; i < k / 2; i += 8) {
+        const std::uint64_t word = load_le64(a + i);
+        std::uint64_t t = word & (word >> 1) & (word >> 2) & (word >> 3) & 0x1111111111111111ULL;
+        while (t != 0) {
+          const std::size_t s = 2 * i + ctz64_nonzero(t) / 4;  // nibble n of the word is slot 2i + n
+          t &= t - 1;
+          std::size_t probe = s & mask;
+          const std::size_t stride = (s >> aux_lg) | 1u;
+          while (aux_table[probe] != 0) probe = (probe + stride) & mask;
+          aux_table[probe] = (static_cast<std::uint32_t>(regs[s]) << ds::value_bits_shift) | static_cast<std::uint32_t>(s);
+        }
+      }
     }
     if (compact) {
       for (std::uint32_t pair : aux_table)
