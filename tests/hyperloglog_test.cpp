@@ -467,16 +467,23 @@ TEMPLATE_TEST_CASE_SIG("confidence_interval", "[hyperloglog][interval]", ((unsig
     const double non_empty = static_cast<double>(s.register_count - s.histogram()[0]);
     CHECK(ci.lower >= std::min(non_empty, ci.estimate));
     // 1.959963985 = two-sided 95 % normal quantile (erf(z/√2) = 0.95).
-    CHECK(ci.upper == Approx(ci.estimate * (1 + 1.959963985 * rse)).epsilon(1e-8));
-    if (ci.estimate * (1 - 1.959963985 * rse) > non_empty)
-      CHECK(ci.lower == Approx(ci.estimate * (1 - 1.959963985 * rse)).epsilon(1e-8));
+    // The interval is {n : |estimate/n − 1| ≤ z·RSE}.
+    CHECK(ci.upper == Approx(ci.estimate / (1 - 1.959963985 * rse)).epsilon(1e-8));
+    if (ci.estimate / (1 + 1.959963985 * rse) > non_empty)
+      CHECK(ci.lower == Approx(ci.estimate / (1 + 1.959963985 * rse)).epsilon(1e-8));
     // Higher confidence, wider interval (nested).
     const auto narrow = s.confidence_interval(0.5), wide = s.confidence_interval(0.999);
     CHECK(wide.lower <= ci.lower);
     CHECK(ci.lower <= narrow.lower);
     CHECK(narrow.upper <= ci.upper);
     CHECK(ci.upper <= wide.upper);
-    CHECK(wide.upper == Approx(ci.estimate * (1 + 3.290526731 * rse)).epsilon(1e-8));
+    CHECK(wide.upper == Approx(ci.estimate / (1 - 3.290526731 * rse)).epsilon(1e-8));
+    // z·RSE ≥ 1 (z = 5.73 for 1 − 10^−8, RSE = 0.26 at P = 4): no finite upper end.
+    const auto extreme = s.confidence_interval(1 - 1e-8);
+    if (5.730729 * rse >= 1.0)
+      CHECK(std::isinf(extreme.upper));
+    else
+      CHECK(extreme.upper == Approx(ci.estimate / (1 - 5.730729 * rse)).epsilon(1e-6));
   }
 }
 
