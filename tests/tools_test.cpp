@@ -365,6 +365,17 @@ TEST_CASE("sample keeps exactly the lines hash_sampler selects, the same users i
     }
   CHECK(both > 1000);
 
+  // Any number of threads: the same lines in the same order (chunks are
+  // written in input order), for one file and for several.
+  for (const char* j : {"1", "2", "3", "7"}) {
+    INFO("threads " << j);
+    CHECK(run(std::string("sample -q -j ") + j + " -r 0.1 -s 7 -f 3 '" + w.day1 + "'").out == r.out);
+    CHECK(run(std::string("sample -q -j ") + j + " -r 0.1 -s 7 -f 3 '" + w.day1 + "' '" + w.day2 + "'").out ==
+          r.out + r2.out);
+  }
+  // Standard input (a pipe: one thread, flushed as the input pauses) too.
+  CHECK(run("cat '" + w.day1 + "' | '" + cli + "' sample -q -r 0.1 -s 7 -f 3", true).out == r.out);
+
   // Rate 0 keeps nothing, rate 1 keeps every line unchanged.
   CHECK(run("sample -q -r 0 -f 3 '" + w.day1 + "'").out.empty());
   CHECK(run("sample -q -r 1 -f 3 '" + w.day1 + "'").out == read_file(w.day1));
@@ -384,6 +395,11 @@ TEST_CASE("merging the sketches of two halves gives the sketch of the whole, byt
     REQUIRE(run("merge -o merged.hsk h1.hsk h2.hsk").status == 0);
     INFO("P=" << P);
     CHECK(read_file(path("merged.hsk")) == read_file(path("whole.hsk")));
+    // Counting on several threads merges per-thread sketches: the same bytes.
+    for (const char* j : {"1", "2", "5"}) {
+      REQUIRE(run("count -q -f 3 -p " + P + " -j " + j + " -o whole-j.hsk '" + w.day1 + "'").status == 0);
+      CHECK(read_file(path("whole-j.hsk")) == read_file(path("whole.hsk")));
+    }
     // merge to stdout, and estimate --union, agree with it.
     REQUIRE(run("merge h1.hsk h2.hsk").out == read_file(path("whole.hsk")));
     CHECK(run("estimate --union h1.hsk h2.hsk").out == run("estimate whole.hsk").out);
@@ -426,6 +442,7 @@ TEST_CASE("the block scanner splits fields exactly like the reference splitter",
       text += l + (next() % 4 == 0 ? "\r\n" : "\n");
     }
     write_file(path("random.txt"), text);
+    REQUIRE(text.size() > (std::size_t{3} << 19));  // more than one 1 MiB chunk for the parallel scan
     const std::string d = delim == '\t' ? "" : " -d ,";
     for (unsigned f = 0; f <= 4; ++f) {
       hashsketch::hyperloglog<12> reference;
@@ -437,13 +454,17 @@ TEST_CASE("the block scanner splits fields exactly like the reference splitter",
         else ++missing;
       }
       const std::string fopt = f ? " -f " + std::to_string(f) : "";
-      const result r = run("count -q -p 12 --format json -o random.hsk" + fopt + d + " random.txt");
+      const result r = run("count -q -p 12 -j 1 --format json -o random.hsk" + fopt + d + " random.txt");
       REQUIRE(r.status == 0);
       INFO("field " << f << " delimiter " << delim);
       CHECK(read_file(path("random.hsk")) ==
             std::string(reinterpret_cast<const char*>(reference.serialize().data()), reference.serialized_size()));
       CHECK(json_double(parse_json_object(r.out), "missing_field_lines") == static_cast<double>(missing));
       CHECK(json_double(parse_json_object(r.out), "lines") == 20000);
+      // The parallel scanner (chunks cut at newlines) agrees exactly.
+      const result rp = run("count -q -p 12 -j 3 --format json -o random-j.hsk" + fopt + d + " random.txt");
+      CHECK(rp.out == r.out);
+      CHECK(read_file(path("random-j.hsk")) == read_file(path("random.hsk")));
     }
   }
 }
@@ -486,11 +507,13 @@ TEST_CASE("empty input, stdin, several files, long lines, missing fields", "[too
   // A line longer than the 1 MiB read buffer.
   std::string big(3u << 20, 'x');
   write_file(path("long.txt"), "a,1\n" + big + ",2\nb,3\n");
-  const result l = run("count -q -d , -f 1 --format json long.txt");
-  REQUIRE(l.status == 0);
-  CHECK(json_double(parse_json_object(l.out), "lines") == 3);
-  CHECK(json_double(parse_json_object(l.out), "estimate") == Approx(3).margin(0.01));
-  CHECK(run("sample -r 1 long.txt").out == read_file(path("long.txt")));
+  for (const char* j : {"1", "2"}) {
+    const result l = run(std::string("count -q -j ") + j + " -d , -f 1 --format json long.txt");
+    REQUIRE(l.status == 0);
+    CHECK(json_double(parse_json_object(l.out), "lines") == 3);
+    CHECK(json_double(parse_json_object(l.out), "estimate") == Approx(3).margin(0.01));
+    CHECK(run(std::string("sample -j ") + j + " -r 1 long.txt").out == read_file(path("long.txt")));
+  }
 
   // Lines without the field are counted and reported, not fatal.
   write_file(path("ragged.txt"), "a\tb\tc\nonly-one\n\nx\ty\tz\tw\n");
@@ -534,6 +557,8 @@ TEST_CASE("every usage error exits 2 with a message", "[tools]") {
       {"sample -r nan", "rate 'nan'"},
       {"sample -r 101%", "rate '101%'"},
       {"sample -r 0.1 -s x", "seed 'x'"},
+      {"sample -r 0.1 -j 0", "threads '0'"},
+      {"count -j many", "threads 'many'"},
       {"merge", "at least one SKETCH"},
       {"estimate", "at least one SKETCH"},
       {"info", "needs a SKETCH"},

@@ -68,6 +68,7 @@ char parse_delimiter(const parsed_option& o);      // one byte, or \t
 double parse_rate(const parsed_option& o);         // [0, 1]; "1%" means 0.01
 std::uint64_t parse_seed(const parsed_option& o);  // decimal or 0x-hex, 64 bits
 double parse_confidence(const parsed_option& o);   // (0, 1)
+unsigned parse_threads(const parsed_option& o);    // 1..256
 
 /// Which estimator the user asked for; `kind_default` = the saved sketch's own.
 enum class estimator_choice { kind_default, ertl, classic, loglog, superloglog };

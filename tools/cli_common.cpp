@@ -183,6 +183,13 @@ double parse_confidence(const parsed_option& o) {
   return v;
 }
 
+unsigned parse_threads(const parsed_option& o) {
+  std::uint64_t v = 0;
+  if (!parse_u64(o.value, v) || v < 1 || v > 256)
+    throw usage_error("threads " + quoted(o.value) + " (" + o.spelling + ") must be an integer in 1..256");
+  return static_cast<unsigned>(v);
+}
+
 estimator_choice parse_estimator(const parsed_option& o) {
   if (o.value == "ertl") return estimator_choice::ertl;
   if (o.value == "classic") return estimator_choice::classic;

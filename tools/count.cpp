@@ -11,6 +11,7 @@
 
 #include "any_sketch.hpp"
 #include "cli.hpp"
+#include "parallel_scan.hpp"
 #include "scanner.hpp"
 
 namespace hashsketch_cli {
@@ -27,6 +28,8 @@ class count_sink {
     if (n_ == batch_size) flush();
   }
   void missing(const char*, const char*) {}
+  void input_idle() {}
+  void end_chunk(std::uint64_t) {}
   void flush() {
     sketch_.add_hashes(batch_, n_);
     n_ = 0;
@@ -46,7 +49,7 @@ int command_count(int argc, char** argv) {
   const std::vector<option_spec> specs = {
       {'p', "precision", true}, {'f', "field", true},  {'d', "delimiter", true}, {'e', "estimator", true},
       {0, "format", true},      {'o', "output", true}, {'s', "seed", true},      {'c', "confidence", true},
-      {'q', "quiet", false},
+      {'q', "quiet", false},    {'j', "threads", true},
   };
   const parsed_args args = parse_args(argc, argv, 2, specs);
   if (args.help) return -1;  // main prints the command's help
@@ -58,6 +61,7 @@ int command_count(int argc, char** argv) {
   std::string output;
   std::uint64_t seed = 0;
   double confidence = 0.95;
+  unsigned threads = default_scan_threads();
   for (const parsed_option& o : args.options) {
     if (o.name == "precision") precision = parse_precision(o);
     else if (o.name == "field") cfg.field = parse_field(o);
@@ -68,6 +72,7 @@ int command_count(int argc, char** argv) {
     else if (o.name == "seed") seed = parse_seed(o);
     else if (o.name == "confidence") confidence = parse_confidence(o);
     else if (o.name == "quiet") cfg.quiet = true;
+    else if (o.name == "threads") threads = parse_threads(o);
   }
   if (output.empty() && std::any_of(args.options.begin(), args.options.end(),
                                     [](const parsed_option& o) { return o.name == "output"; }))
@@ -77,10 +82,26 @@ int command_count(int argc, char** argv) {
   if (inputs.empty()) inputs.push_back("-");
 
   std::unique_ptr<any_sketch> sketch = make_hyperloglog(precision, seed);
-  count_sink sink(*sketch, seed);
   scan_totals totals;
-  scan_inputs(inputs, cfg, sink, totals);
-  sink.flush();
+  if (threads > 1 && all_regular_files(inputs)) {
+    // One sketch per worker, merged at the end: merge is exact, so the result
+    // is byte-identical to the one-thread scan.
+    std::vector<std::unique_ptr<any_sketch>> partial;
+    std::vector<std::unique_ptr<count_sink>> sinks;
+    for (unsigned t = 0; t < threads; ++t) {
+      partial.push_back(sketch->clone());
+      sinks.push_back(std::make_unique<count_sink>(*partial.back(), seed));
+    }
+    scan_inputs_parallel(inputs, cfg, sinks, totals);
+    for (unsigned t = 0; t < threads; ++t) {
+      sinks[t]->flush();
+      sketch->merge(*partial[t]);
+    }
+  } else {
+    count_sink sink(*sketch, seed);
+    scan_inputs(inputs, cfg, sink, totals);
+    sink.flush();
+  }
 
   // A sketch saved under --estimator loglog/superloglog is saved as that kind
   // (same registers), so `estimate` and `info` later use the same estimator.

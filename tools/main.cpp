@@ -63,6 +63,8 @@ const char* const count_help =
     "  -o, --output FILE      also save the sketch (native binary format; '-' = stdout,\n"
     "                         the report then goes to stderr)\n"
     "  -s, --seed N           hash seed (sketches merge only with equal seeds); default 0\n"
+    "  -j, --threads N        scan regular files on N threads (per-thread sketches,\n"
+    "                         merged exactly); default: the CPUs, at most 4\n"
     "  -q, --quiet            no progress meter\n"
     "\n"
     "Text output: 'ESTIMATE distinct (95% interval LOW .. HIGH; P=14, ertl, rse 0.81%; N lines)'.\n";
@@ -79,6 +81,8 @@ const char* const sample_help =
     "  -f, --field N          1-based key field; default: the whole line\n"
     "  -d, --delimiter C      field delimiter, one byte; default TAB\n"
     "  -s, --seed N           hash seed; default 0\n"
+    "  -j, --threads N        scan regular files on N threads (output stays in input\n"
+    "                         order); default: the CPUs, at most 4\n"
     "  -q, --quiet            no progress meter\n"
     "\n"
     "Lines without the key field are not sampled (their number is reported on\n"

@@ -36,6 +36,14 @@ std::size_t input_file::read(char* buffer, std::size_t capacity) {
   }
 }
 
+bool all_regular_files(const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    struct stat st;
+    if (p == "-" || ::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  }
+  return true;
+}
+
 namespace {
 
 double now_seconds() {

@@ -77,6 +77,21 @@ class progress_meter {
   double start_ = 0, last_ = 0;
 };
 
+/// The last byte c in [p, p + n), or nullptr (glibc's memrchr where present).
+inline const void* memrchr_portable(const void* p, int c, std::size_t n) noexcept {
+#if defined(__GLIBC__)
+  return ::memrchr(p, c, n);
+#else
+  const unsigned char* b = static_cast<const unsigned char*>(p);
+  while (n > 0)
+    if (b[--n] == static_cast<unsigned char>(c)) return b + n;
+  return nullptr;
+#endif
+}
+
+/// True when every input is a regular file (not stdin, a pipe or a device).
+bool all_regular_files(const std::vector<std::string>& paths);
+
 /// The field `field` (1-based) of the line [b, e) split at `delim`; false when
 /// the line has fewer fields.
 inline bool find_field(const char* b, const char* e, unsigned field, char delim, const char*& kb, const char*& ke) {
@@ -241,6 +256,9 @@ void scan_inputs(const std::vector<std::string>& paths, const scan_config& cfg, 
       totals.bytes += n;
       const char* end = buffer + kept + n;
       const char* p = scan_complete_lines(buffer, end, cfg, sink, totals, handle);
+      // A short read means the input is a pipe or terminal with nothing more
+      // for now: let the sink flush, so a live stream's lines are not held back.
+      if (n < capacity - kept) sink.input_idle();
       kept = static_cast<std::size_t>(end - p);
       if (kept > 0 && p != buffer) std::memmove(buffer, p, kept);
       progress.update(totals.bytes);
