@@ -60,7 +60,8 @@ struct register_access {
 };
 }  // namespace detail
 
-/// The register range returned by registers(): read-only, contiguous.
+/// The register range returned by registers(): read-only, contiguous, a
+/// non-owning view (pointer + size) into the sketch; all members O(1).
 class register_view {
  public:
   register_view(const std::uint8_t* data, std::size_t size) noexcept : data_(data), size_(size) {}
@@ -84,6 +85,20 @@ constexpr std::size_t header_size = 24;
 constexpr std::size_t checksum_size = 8;
 }  // namespace format
 
+/// The register sketch: m = 2^P one-byte registers, each the largest rank
+/// seen among the keys the addressing policy sends to it.
+///
+/// Memory: m bytes of registers on the allocator (16 KiB at P = 14, 64 KiB at
+/// P = 16) plus a 256-byte histogram and the hasher inside the object; no
+/// other allocation after construction.
+/// Error: relative standard error Family::relative_standard_error(m)
+/// (1.04/√m for HyperLogLog: 6.5 % at P = 8, 1.6 % at P = 12, 0.81 % at
+/// P = 14, 0.41 % at P = 16), with |bias| ≤ 0.25·RSE for every n from 0 to
+/// 10^12 (tests/hyperloglog_accuracy_test).
+/// Thread-safety: none inside. Any number of threads may call const members
+/// concurrently while no thread modifies the sketch (const members never
+/// write, not even a cache); add, merge, clear and assignment need exclusive
+/// access. Sketches are values: copy them per thread and merge the copies.
 template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
 class basic_sketch {
   static_assert(P >= 4 && P <= 16, "hashsketch: precision P must be in 4..16");
@@ -227,10 +242,14 @@ class basic_sketch {
     Addressing::fold(Q, finer.registers_.data(), P, registers_.data());
     histogram_valid_ = false;
   }
+  /// merge(other); returns *this. O(m). Throws incompatible_sketch_error.
   basic_sketch& operator|=(const basic_sketch& other) {
     merge(other);
     return *this;
   }
+  /// The union of a and b as a new sketch (allocates m bytes with a's
+  /// allocator; a and b are only read). O(m). Throws incompatible_sketch_error
+  /// if the hashers differ.
   friend basic_sketch operator|(const basic_sketch& a, const basic_sketch& b) {
     a.check_compatible(b.hasher_);
     basic_sketch out(a.hasher_, a.registers_.get_allocator());
@@ -252,25 +271,31 @@ class basic_sketch {
 
   // --- state --------------------------------------------------------------
 
-  /// The m registers, read-only.
+  /// The m registers, read-only and contiguous (register i = data()[i]); the
+  /// view is valid while the sketch lives and sees later changes. O(1).
   register_view registers() const noexcept { return register_view(registers_.data(), registers_.size()); }
   /// True when nothing was added. O(1) after adds, O(m) after a merge.
   bool empty() const noexcept { return current_histogram()[0] == register_count; }
-  /// Back to the empty sketch (keeps the hasher). O(m).
+  /// Back to the empty sketch (keeps the hasher and the memory). O(m), no
+  /// allocation.
   void clear() noexcept {
     std::fill(registers_.begin(), registers_.end(), std::uint8_t{0});
     histogram_.fill(0);
     histogram_[0] = static_cast<std::uint32_t>(register_count);
     histogram_valid_ = true;
   }
+  /// The hasher, with its seed, that keys are hashed with. O(1).
   const Hasher& hasher() const noexcept { return hasher_; }
+  /// A copy of the allocator the registers live on. O(1).
   allocator_type get_allocator() const noexcept { return registers_.get_allocator(); }
   /// The register histogram (counts[v] = registers holding v).
   register_histogram histogram() const noexcept { return current_histogram(); }
 
   // --- serialisation (docs/FORMAT.md) -------------------------------------
 
-  /// The native binary format: 24-byte header, m register bytes, XXH64 checksum.
+  /// The native binary format (docs/FORMAT.md): 24-byte header, m register
+  /// bytes, XXH64 checksum; independent of the host. O(m), allocates
+  /// serialized_size() bytes. Equal sketches give equal bytes.
   std::vector<std::uint8_t> serialize() const {
     std::vector<std::uint8_t> out;
     out.reserve(serialized_size());
@@ -289,6 +314,7 @@ class basic_sketch {
     w.u64(XXH64(out.data(), out.size(), 0));
     return out;
   }
+  /// Bytes serialize() writes: 24 + m + 8 (48 at P = 4, 65 568 at P = 16).
   static constexpr std::size_t serialized_size() noexcept {
     return format::header_size + register_count + format::checksum_size;
   }
@@ -298,7 +324,7 @@ class basic_sketch {
   /// Never reads outside [data, data + size); throws format_error naming the
   /// defect: truncation, bad magic, unknown version / kind / encoding, other
   /// precision / hasher / seed / layout, a register above max_rank, checksum
-  /// mismatch, trailing bytes.
+  /// mismatch, trailing bytes. O(m); allocates m bytes.
   static basic_sketch deserialize(const void* data, std::size_t size) {
     return deserialize(data, size, Hasher{}, Allocator{});
   }

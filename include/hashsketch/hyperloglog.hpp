@@ -26,10 +26,16 @@ namespace hashsketch {
 /// The HyperLogLog family: register semantics shared with loglog/superloglog,
 /// harmonic-mean estimators.
 struct hll_family {
+  /// Serialised sketch kind (docs/FORMAT.md).
   static constexpr std::uint8_t kind_id = 1;
+  /// For messages and `info`.
   static constexpr const char* name = "hyperloglog";
+  /// estimate(estimator) is available: Ertl's (default) or the classic one.
   static constexpr bool has_estimator_choice = true;
 
+  /// The estimate from a register histogram (counts[k] = registers holding k,
+  /// q + 1 the largest rank): Ertl 2017 or Flajolet et al. 2007, see
+  /// estimators.hpp. O(q), no allocation, pure.
   static double estimate(const register_histogram& counts, std::size_t m, unsigned q,
                          estimator e = estimator::ertl) noexcept {
     return e == estimator::classic ? classic_estimate(counts, m, q) : ertl_estimate(counts, m, q);
