@@ -182,14 +182,32 @@ inline const kernel_table* kernels_for(const char* name) noexcept {
   return nullptr;
 }
 
-/// The default: the best set the CPU supports. Per kernel, the choice was
-/// measured on an AMD EPYC (Zen 4) with bench/kernels_bench.cpp
-/// (docs in the bench); where AVX2 measured faster than AVX-512 the AVX-512
-/// table would take the AVX2 entry here.
+/// The default: the best set the CPU supports, per kernel. Measured on an
+/// AMD EPYC (Zen 4) with bench/kernels_bench.cpp: AVX-512 wins for the stats
+/// pass (vpermb: ~1.8× AVX2) and for batch hashing (native 64-bit multiply:
+/// ~2× AVX2), but not for the byte max of merge: 32-byte AVX2 vectors merge
+/// 1000 sketches of P = 14 streamed from L3 ~20 % faster than 64-byte ones and
+/// tie at P = 16 from L2 (Zen 4 splits 512-bit operations in two). So on an
+/// AVX-512 CPU the default set ("avx512") takes AVX2's merge kernels;
+/// HASHSKETCH_FORCE_ISA=avx512 gives the pure AVX-512 set.
 inline const kernel_table& best_kernels() noexcept {
-  for (std::size_t i = sizeof all_isa_names / sizeof all_isa_names[0]; i-- > 0;)
-    if (const kernel_table* t = kernels_for(all_isa_names[i])) return *t;
-  return isa_table_scalar();
+  static const kernel_table tuned = [] {
+    const kernel_table* best = &isa_table_scalar();
+    for (std::size_t i = sizeof all_isa_names / sizeof all_isa_names[0]; i-- > 0;)
+      if (const kernel_table* t = kernels_for(all_isa_names[i])) {
+        best = t;
+        break;
+      }
+    kernel_table k = *best;
+#if defined(HASHSKETCH_ARCH_X86)
+    if (std::strcmp(k.isa, "avx512") == 0) {
+      k.merge_max = &merge_max_avx2;
+      k.merge_max_into = &merge_max_into_avx2;
+    }
+#endif
+    return k;
+  }();
+  return tuned;
 }
 
 [[noreturn]] inline void force_isa_failure(const char* requested, const char* why) noexcept {

@@ -210,17 +210,25 @@ inline void xxh3_max_update_avx512(std::uint8_t* regs, unsigned p, const std::ui
   alignas(64) std::uint32_t packed[256];
   for (std::size_t i = 0; i < n; i += 256) {
     const std::size_t len = n - i < 256 ? n - i : 256;
-    for (std::size_t j = 0; j < len; j += 8) {
-      const std::size_t left = len - j;
-      const __mmask8 m = left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
-      const __m512i h = avx512_xxh3_len8(_mm512_maskz_loadu_epi64(m, keys + i + j), fv);
+    // Full vectors unmasked (a per-iteration mask measured 2× slower here),
+    // then one masked vector for the tail of the last block.
+    const auto locate8 = [&](__m512i h) HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512HASH) {
       const __m512i index = _mm512_srl_epi64(h, index_shift);
-      const __m512i rank = _mm512_add_epi64(_mm512_lzcnt_epi64(_mm512_or_si512(_mm512_sll_epi64(h, rest_shift), sentinel)), one);
+      const __m512i rank =
+          _mm512_add_epi64(_mm512_lzcnt_epi64(_mm512_or_si512(_mm512_sll_epi64(h, rest_shift), sentinel)), one);
+      return _mm512_cvtepi64_epi32(_mm512_or_si512(_mm512_slli_epi64(index, 8), rank));
+    };
+    std::size_t j = 0;
+    for (; j + 8 <= len; j += 8)
       _mm256_store_si256(reinterpret_cast<__m256i*>(packed + j),
-                         _mm512_cvtepi64_epi32(_mm512_or_si512(_mm512_slli_epi64(index, 8), rank)));
+                         locate8(avx512_xxh3_len8(_mm512_loadu_si512(keys + i + j), fv)));
+    if (j < len) {
+      const __mmask8 m = static_cast<__mmask8>((1u << (len - j)) - 1u);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(packed + j),
+                         locate8(avx512_xxh3_len8(_mm512_maskz_loadu_epi64(m, keys + i + j), fv)));
     }
-    for (std::size_t j = 0; j < len; ++j) {
-      const std::uint32_t v = packed[j];
+    for (std::size_t u = 0; u < len; ++u) {
+      const std::uint32_t v = packed[u];
       std::uint8_t& reg = regs[v >> 8];
       const std::uint8_t rank = static_cast<std::uint8_t>(v);
       reg = rank > reg ? rank : reg;
