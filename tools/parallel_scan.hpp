@@ -188,7 +188,7 @@ void scan_inputs_parallel(const std::vector<std::string>& paths, const scan_conf
           }
         }
         if (c->storage.size() < carry.size() + scan_padding + 1) c->storage.resize(carry.size() * 2 + scan_padding);
-        std::memcpy(c->storage.data(), carry.data(), carry.size());
+        if (!carry.empty()) std::memcpy(c->storage.data(), carry.data(), carry.size());
         std::size_t size = carry.size();
         carry.clear();
         std::size_t capacity = c->storage.size() - scan_padding;
