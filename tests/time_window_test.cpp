@@ -2,12 +2,14 @@
 // events, queries equal to sketches built directly from the same events, and
 // restart through serialisation (including damaged bytes).
 #include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/loglog.hpp>
 #include <hashsketch/time_window.hpp>
 
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "hashsketch_catch.hpp"
@@ -373,4 +375,21 @@ TEST_CASE("time_window deserialize rejects damaged bytes with format_error", "[t
       }
     }
   }
+}
+
+TEST_CASE("time_window works for other sketch families and moves cheaply", "[time_window]") {
+  static_assert(std::is_nothrow_move_constructible<window>::value, "moving a window must not allocate");
+  static_assert(std::is_nothrow_move_assignable<window>::value, "moving a window must not allocate");
+  using loglog_window = hashsketch::time_window<hashsketch::loglog<10>>;
+  loglog_window w(1000, 8);  // e.g. milliseconds: 8 one-second buckets
+  hashsketch::loglog<10> direct;
+  for (std::uint64_t k = 0; k < 5000; ++k) {
+    w.add(static_cast<std::int64_t>(k), k);
+    if (k >= 1000) direct.add(k);  // the newest 4 buckets hold ticks 1000..4999
+  }
+  CHECK(w.sketch_last(4000) == direct);
+  const auto bytes = w.serialize();
+  CHECK(loglog_window::deserialize(bytes.data(), bytes.size()).serialize() == bytes);
+  // A hyperloglog window's bytes are not a loglog window's.
+  CHECK_THROWS_AS(window::deserialize(bytes.data(), bytes.size()), hashsketch::format_error);
 }

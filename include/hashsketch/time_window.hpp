@@ -165,8 +165,8 @@ class time_window {
     }
     return *this;
   }
-  time_window(time_window&&) noexcept = default;
-  time_window& operator=(time_window&&) noexcept = default;
+  time_window(time_window&&) = default;
+  time_window& operator=(time_window&&) = default;
   ~time_window() = default;
 
   // --- adding ---------------------------------------------------------------
