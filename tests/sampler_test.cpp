@@ -4,6 +4,7 @@
 #include <hashsketch/hyperloglog.hpp>
 #include <hashsketch/sampler.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -294,11 +295,61 @@ TEST_CASE("partitioner cut points and shares") {
   CHECK(lopsided.share(1) == 0.0);
   CHECK(lopsided.share(0) + lopsided.share(2) == 1.0);
 
-  // Bucket 0 of {r, 1 − r} agrees with hash_sampler(r) when r + (1 − r) == 1 exactly.
-  for (double r : {0.5, 0.25, 0.125}) {
+  // Bucket 0 of {r, 1 − r} is hash_sampler(r)'s sample when r + (1 − r) == 1:
+  // the cut is then floor(r · 2^64), the sampler's threshold, exactly.
+  int compared = 0;
+  for (int i = 1; i < 100000; ++i) {
+    const double r = i / 100000.0;
+    if (r + (1.0 - r) != 1.0) continue;
+    ++compared;
+    const hash_partitioner two({r, 1.0 - r}, 5);
+    const std::uint64_t t = hash_sampler(r, 5).threshold();
+    if (two.bucket_of_hash(t) != 1 || two.bucket_of_hash(t - 1) != 0) FAIL("cut differs from threshold at rate " << r);
+  }
+  CHECK(compared > 90000);
+  for (double r : {0.5, 0.25, 0.01}) {
     const hash_partitioner two({r, 1.0 - r}, 5);
     const hash_sampler s(r, 5);
     for (std::uint64_t k = 0; k < 10000; ++k) CHECK((two.bucket(k) == 0) == s.selects(k));
+  }
+}
+
+TEST_CASE("bucket_of_hash follows the documented cut points, at and around every cut") {
+  // The documented rule (sampler.hpp, docs/sampling.md): weights summed left
+  // to right in double, cut i = floor(2^64 · prefix_i / total). Recomputed here independently of the search under test, which
+  // must then agree with a linear count of cuts at or below the hash.
+  std::uint64_t state = 31;
+  for (std::size_t n = 1; n <= 70; ++n) {
+    std::vector<double> w(n);
+    for (double& x : w) x = 1.0 + static_cast<double>(splitmix64(state) % 1000);
+    const hash_partitioner p(w, n);
+    // (Weights here are small integers, so the power-of-two scaling is exact
+    // and plain sums give the same cuts.)
+    std::vector<double> prefix(n);
+    double total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      prefix[i] = total;
+      total += w[i];
+    }
+    std::vector<std::uint64_t> cut(n, 0);  // cut[i] = first hash of bucket i
+    for (std::size_t i = 1; i < n; ++i) cut[i] = static_cast<std::uint64_t>(std::ldexp(prefix[i] / total, 64));
+    auto linear = [&](std::uint64_t h) {
+      std::size_t b = 0;
+      for (std::size_t i = 1; i < n; ++i) b += h >= cut[i];
+      return b;
+    };
+    for (std::size_t i = 1; i < n; ++i) {
+      INFO("n " << n << " cut " << i);
+      CHECK(p.bucket_of_hash(cut[i]) == i);  // weights ≥ 1 of ≤ 70 000: no empty bucket
+      CHECK(p.bucket_of_hash(cut[i] - 1) == i - 1);
+      CHECK(p.share(i - 1) == std::ldexp(static_cast<double>(cut[i] - cut[i - 1]), -64));
+    }
+    for (int t = 0; t < 500; ++t) {
+      const std::uint64_t h = splitmix64(state);
+      CHECK(p.bucket_of_hash(h) == linear(h));
+    }
+    CHECK(p.bucket_of_hash(0) == 0);
+    CHECK(p.bucket_of_hash(u64_max) == n - 1);
   }
 }
 

@@ -59,7 +59,7 @@ class hash_sampler {
   bool selects(const void* data, std::size_t size) const noexcept { return selects_hash(hasher_(data, size)); }
   /// Decision for a hash computed elsewhere with hasher() (e.g. hashed once,
   /// then used for both a sampler and a partitioner).
-  bool selects_hash(std::uint64_t hash) const noexcept { return (hash < threshold_) | all_; }
+  bool selects_hash(std::uint64_t hash) const noexcept { return (hash & mask_) < threshold_; }
 
   /// The rate given to the constructor.
   double rate() const noexcept { return rate_; }
@@ -82,8 +82,11 @@ class hash_sampler {
  private:
   hasher_type hasher_;
   std::uint64_t threshold_;
+  // All ones, except at rate 1 where it clears the top bit so that every
+  // masked hash is below threshold_ = 2^64 − 1. One AND keeps the test a
+  // single compare (cmp + adc when counting) instead of compare-or-flag.
+  std::uint64_t mask_;
   double rate_;
-  bool all_;
 };
 
 /// Splits keys into size() buckets with probabilities proportional to the
@@ -91,11 +94,12 @@ class hash_sampler {
 /// bucket i gets [L_i, L_{i+1}) with L_0 = 0, L_size = 2^64 and
 /// L_i = floor(2^64 · (w_0 + … + w_{i−1}) / (w_0 + … + w_{n−1})) computed in
 /// double with a fixed order of operations (docs/sampling.md). Deterministic
-/// like hash_sampler; with weights {r, 1 − r} bucket 0 is (up to the rounding
-/// of r + (1 − r)) the sample that hash_sampler(r) selects.
+/// like hash_sampler; with weights {r, 1 − r} and r + (1 − r) == 1 in double,
+/// bucket 0 is exactly the sample that hash_sampler(r) with the same seed
+/// selects.
 ///
-/// Cost: one XXH3 of the key plus a binary search over size() − 1 cut points
-/// (a linear scan for up to 8 buckets); memory 8 bytes per bucket.
+/// Cost: one XXH3 of the key plus a branch-free binary search over the
+/// size() − 1 cut points, O(log size()); memory 16 bytes per bucket.
 /// Immutable after construction, so safe to share between threads.
 class hash_partitioner {
  public:

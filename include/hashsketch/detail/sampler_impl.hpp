@@ -47,7 +47,10 @@ inline std::uint64_t hash_sampler::threshold_for(double rate) {
 }
 
 inline hash_sampler::hash_sampler(double rate, std::uint64_t seed)
-    : hasher_(seed), threshold_(threshold_for(rate)), rate_(rate), all_(rate == 1.0) {}
+    : hasher_(seed),
+      threshold_(threshold_for(rate)),
+      mask_(rate == 1.0 ? std::numeric_limits<std::uint64_t>::max() >> 1 : std::numeric_limits<std::uint64_t>::max()),
+      rate_(rate) {}
 
 inline hash_partitioner::hash_partitioner(std::vector<double> weights, std::uint64_t seed)
     : hasher_(seed), weights_(std::move(weights)) {
@@ -60,17 +63,23 @@ inline hash_partitioner::hash_partitioner(std::vector<double> weights, std::uint
                                   detail::describe_double(w));
     largest = std::max(largest, w);
   }
-  // Dividing by the largest weight first keeps the running sum ≤ size(), so
-  // weights near DBL_MAX cannot overflow it. Only + and / appear (no a·b + c
-  // that a compiler could fuse into an FMA), each correctly rounded under
-  // IEEE 754, in a fixed order: the cut points are the same on every
-  // conforming platform. Positive terms make the prefix sums, hence the
-  // fractions and the cuts, non-decreasing.
+  // Scaling by a power of two that brings the largest weight into [0.5, 1)
+  // keeps the running sum ≤ size(), so weights near DBL_MAX cannot overflow
+  // it, and changes nothing else: binary floating-point rounding commutes
+  // with exact power-of-two scaling, so the cuts are those of the unscaled
+  // sums (e.g. weights {r, 1 − r} with r + (1 − r) == 1 cut at exactly
+  // hash_sampler(r).threshold()). Only + and / follow (no a·b + c that a
+  // compiler could fuse into an FMA), each correctly rounded under IEEE 754,
+  // in a fixed order: the cut points are the same on every conforming
+  // platform. Positive terms make the prefix sums, hence the fractions and
+  // the cuts, non-decreasing.
+  int exponent = 0;
+  static_cast<void>(std::frexp(largest, &exponent));
   std::vector<double> prefix(weights_.size());
   double total = 0.0;
   for (std::size_t i = 0; i < weights_.size(); ++i) {
     prefix[i] = total;
-    total += weights_[i] / largest;
+    total += std::ldexp(weights_[i], -exponent);
   }
   cuts_.reserve(weights_.size() - 1);
   for (std::size_t i = 1; i < weights_.size(); ++i) {
@@ -84,13 +93,19 @@ inline hash_partitioner::hash_partitioner(std::vector<double> weights, std::uint
 }
 
 inline std::size_t hash_partitioner::bucket_of_hash(std::uint64_t hash) const noexcept {
-  // The bucket is the number of cut points at or below the hash.
-  if (cuts_.size() <= 8) {
-    std::size_t b = 0;
-    for (std::uint64_t cut : cuts_) b += static_cast<std::size_t>(hash >= cut);
-    return b;
+  // The bucket is the number of cut points at or below the hash. A branch per
+  // comparison would mispredict about half the time on uniform hashes, so the
+  // search halves the range with a conditional move (the loop's trip count
+  // depends only on size(), which the branch predictor learns): O(log size()).
+  const std::uint64_t* base = cuts_.data();
+  std::size_t n = cuts_.size();
+  if (n == 0) return 0;
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = base[half] <= hash ? base + half : base;
+    n -= half;
   }
-  return static_cast<std::size_t>(std::upper_bound(cuts_.begin(), cuts_.end(), hash) - cuts_.begin());
+  return static_cast<std::size_t>(base - cuts_.data()) + static_cast<std::size_t>(*base <= hash);
 }
 
 inline double hash_partitioner::share(std::size_t i) const noexcept {
