@@ -393,3 +393,58 @@ TEST_CASE("time_window works for other sketch families and moves cheaply", "[tim
   // A hyperloglog window's bytes are not a loglog window's.
   CHECK_THROWS_AS(window::deserialize(bytes.data(), bytes.size()), hashsketch::format_error);
 }
+
+TEST_CASE("time_window merge combines collectors' windows", "[time_window]") {
+  // One in-order stream over 3 window spans (so buckets retire), its users
+  // split between two collectors by key parity.
+  const std::int64_t width = 10;
+  const std::size_t count = 12;
+  window all(width, count), even(width, count), odd(width, count);
+  std::mt19937_64 rng(31);
+  for (std::int64_t t = 0; t < 3 * width * static_cast<std::int64_t>(count); ++t) {
+    for (int i = 0; i < 3; ++i) {
+      const std::uint64_t key = rng() % 2000;
+      all.add(t, key);
+      (key % 2 ? odd : even).add(t, key);
+    }
+  }
+  window merged = even;
+  merged.merge(odd);
+  CHECK(merged.serialize() == all.serialize());  // buckets, position and counters
+  window other_way = odd;
+  other_way.merge(even);
+  CHECK(other_way.serialize() == all.serialize());
+
+  SECTION("a collector that is behind") {
+    window behind(width, count), ahead(width, count);
+    for (std::int64_t t = 0; t < 100; ++t) behind.add(t, static_cast<std::uint64_t>(t));
+    for (std::int64_t t = 50; t < 200; ++t) ahead.add(t, static_cast<std::uint64_t>(1000 + t));
+    window a = ahead, b = behind;
+    a.merge(behind);
+    b.merge(ahead);
+    CHECK(a.serialize() == b.serialize());
+    CHECK(a.now() == 199);
+    sketch direct;  // the window [80, 200): behind's 80..99 and ahead's 80..199
+    for (std::int64_t t = 80; t < 100; ++t) direct.add(static_cast<std::uint64_t>(t));
+    for (std::int64_t t = 80; t < 200; ++t) direct.add(static_cast<std::uint64_t>(1000 + t));
+    CHECK(a.sketch_last(120) == direct);
+    CHECK(a.accepted() == 250);
+  }
+  SECTION("into a window that never started") {
+    window empty(width, count);
+    empty.merge(all);
+    CHECK(empty.serialize() == all.serialize());
+    window still_empty(width, count);
+    still_empty.merge(window(width, count));
+    CHECK_FALSE(still_empty.started());
+  }
+  SECTION("mismatched windows are refused and nothing changes") {
+    const auto before = merged.serialize();
+    CHECK_THROWS_AS(merged.merge(window(width + 1, count)), std::invalid_argument);
+    CHECK_THROWS_AS(merged.merge(window(width, count + 1)), std::invalid_argument);
+    window seeded(width, count, hashsketch::xxh3_hasher(5));
+    seeded.add(0, std::uint64_t{1});
+    CHECK_THROWS_AS(merged.merge(seeded), hashsketch::incompatible_sketch_error);
+    CHECK(merged.serialize() == before);
+  }
+}

@@ -231,6 +231,49 @@ class time_window {
     set_head(b);
   }
 
+  /// Adds another window's contents (e.g. the window of another collector
+  /// or worker over its share of the stream): first advances to the other's
+  /// now, then merges each of its buckets that is still inside this window
+  /// into the bucket of the same time range (register-wise max, exact). Its
+  /// buckets older than this window are skipped: a window fed both streams
+  /// would have retired them too. The counters become the sums of both
+  /// windows' counters. For in-order streams the result equals the window fed
+  /// both streams; with late events, the other window may have accepted an
+  /// event that the combined clock would have dropped, never the reverse.
+  /// O(buckets × m); allocates the sketches of buckets new to this window.
+  /// Throws std::invalid_argument if the bucket width or count differ and
+  /// incompatible_sketch_error if the hashers differ (before changing anything).
+  void merge(const time_window& other) {
+    if (other.width_ != width_ || other.count_ != count_)
+      throw std::invalid_argument("hashsketch: time_window merge needs equal bucket width and count");
+    if (!(other.hasher_ == hasher_))
+      throw incompatible_sketch_error("time_window hashers differ: the same key lands in different registers");
+    if (&other == this || !other.started_) return;
+    // Allocate first, so a bad_alloc leaves this window as it was.
+    std::vector<std::unique_ptr<Sketch>> fresh(count_);
+    const std::int64_t new_head = started_ ? std::max(head_, other.head_) : other.head_;
+    const std::int64_t new_oldest = detail::saturating_sub(new_head, static_cast<std::int64_t>(count_) - 1);
+    const std::int64_t other_oldest = other.oldest_bucket();
+    for (std::int64_t b = std::max(new_oldest, other_oldest); b <= other.head_; ++b) {
+      const std::size_t slot = slot_of(b);
+      const bool ours_survives = started_ && b <= head_ && b >= oldest_bucket() && slots_[slot];
+      if (other.slots_[slot] && !ours_survives) fresh[slot] = std::make_unique<Sketch>(*other.slots_[slot]);
+      if (b == other.head_) break;  // other.head_ may be the largest int64
+    }
+    advance(other.now_);
+    for (std::int64_t b = std::max(new_oldest, other_oldest); b <= other.head_; ++b) {
+      const std::size_t slot = slot_of(b);
+      if (fresh[slot])
+        slots_[slot] = std::move(fresh[slot]);
+      else if (other.slots_[slot])
+        slots_[slot]->merge(*other.slots_[slot]);
+      if (b == other.head_) break;
+    }
+    accepted_ += other.accepted_;
+    late_ += other.late_;
+    dropped_ += other.dropped_;
+  }
+
   // --- querying ---------------------------------------------------------------
 
   /// The union sketch of the events with timestamps in [from, to), rounded
