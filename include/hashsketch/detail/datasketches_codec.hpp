@@ -87,6 +87,38 @@ inline unsigned aux_lg_size(unsigned lg_k, std::size_t count) noexcept {
   return lg;
 }
 
+// Word loads/stores for the SWAR loops: one memcpy (a single instruction on
+// every supported compiler) and a byte swap on big-endian hosts; bytes.hpp's
+// portable byte-by-byte versions are not fused into one load by g++.
+inline std::uint64_t word64_le(const unsigned char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+inline std::uint32_t word32_le(const unsigned char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
+#endif
+  return v;
+}
+inline void put_word64_le(unsigned char* p, std::uint64_t v) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  std::memcpy(p, &v, sizeof v);
+}
+inline void put_word32_le(unsigned char* p, std::uint32_t v) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
+#endif
+  std::memcpy(p, &v, sizeof v);
+}
+
 inline double load_f64(const unsigned char* p) noexcept {
   const std::uint64_t bits = load_le64(p);
   double v;
@@ -269,16 +301,23 @@ inline void put(std::uint8_t* dst, std::size_t p_mask, std::size_t s, unsigned v
 }
 
 inline void decode_hll8(const unsigned char* a, std::size_t k, std::size_t p_mask, std::uint8_t* dst) {
-  unsigned bad = 0;
-  for (std::size_t s = 0; s < k; ++s) bad |= a[s] > max_value;
-  if (bad) {
+  // One pass copies (or folds) and ORs every byte; a value above 63 has bit 6
+  // or 7 set, and only then is the array scanned again to name the register.
+  unsigned seen = 0;
+  if (p_mask + 1 == k) {
+    for (std::size_t s = 0; s < k; ++s) {
+      dst[s] = a[s];
+      seen |= a[s];
+    }
+  } else {
+    for (std::size_t s = 0; s < k; ++s) {
+      seen |= a[s];
+      put(dst, p_mask, s, a[s]);
+    }
+  }
+  if (seen > max_value) {
     for (std::size_t s = 0; s < k; ++s)
       if (a[s] > max_value) fail("HLL_8 register " + std::to_string(s) + " holds " + std::to_string(a[s]) + " > 63");
-  }
-  if (p_mask + 1 == k) {
-    std::memcpy(dst, a, k);
-  } else {
-    for (std::size_t s = 0; s < k; ++s) put(dst, p_mask, s, a[s]);
   }
 }
 
@@ -355,7 +394,27 @@ inline void decode_hll4(const unsigned char* b, std::size_t size, const ds_heade
     put(dst, p_mask, s, v);
   };
   const bool direct = p_mask + 1 == k;  // no fold: registers are written, not maxed
-  for (std::size_t s = 0; s < k; s += 2) {
+  std::size_t s = 0;
+  if (direct && !may_overflow) {
+    // 8 registers per step (SWAR): spread 4 nibble bytes to 8 bytes in slot
+    // order, and take the slow path only for a group holding an exception
+    // nibble (15) or an aux slot.
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    const std::uint64_t base = ones * cur_min;  // cur_min + nibble ≤ 49 + 14: no carry
+    for (; s + 8 <= k; s += 8) {
+      std::uint64_t y = word32_le(nibbles + s / 2);
+      y = (y | (y << 16)) & 0x0000FFFF0000FFFFULL;
+      y = (y | (y << 8)) & 0x00FF00FF00FF00FFULL;
+      const std::uint64_t z = (y & 0x000F000F000F000FULL) | ((y & 0x00F000F000F000F0ULL) << 4);
+      // nibble + 1 reaches bit 4 only for 15 (nibbles ≤ 15, so no carry out of a byte)
+      if ((((z + ones) & (ones << 4)) != 0) || next_aux < s + 8) {
+        for (std::size_t t = s; t < s + 8; ++t) slow(t, static_cast<unsigned>((z >> (8 * (t - s))) & 15u));
+      } else {
+        put_word64_le(dst + s, z + base);
+      }
+    }
+  }
+  for (; s < k; s += 2) {
     const unsigned byte = nibbles[s >> 1];
     const unsigned lo = byte & 15u, hi = byte >> 4;
     if (lo == aux_token || hi == aux_token || next_aux <= s + 1 || may_overflow) {
@@ -486,7 +545,20 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
       const unsigned d = static_cast<unsigned>(r) - cur_min;
       return d >= ds::aux_token ? ds::aux_token : d;
     };
-    for (std::size_t i = 0; i < k / 2; ++i)
+    // 8 registers → 4 bytes per step (SWAR): subtract cur_min from every byte
+    // (registers ≥ cur_min: no borrow), clamp at 15, then pack byte pairs.
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    std::size_t i = 0;
+    for (; 2 * i + 8 <= k; i += 4) {
+      const std::uint64_t d = ds::word64_le(regs + 2 * i) - ones * cur_min;  // each byte 0..63
+      const std::uint64_t big = ((d + ones * (128 - ds::aux_token)) >> 7) & ones;  // byte ≥ 15
+      const std::uint64_t c = (d & ~(big * 0xFF)) | (big * ds::aux_token);
+      std::uint64_t x = (c | (c >> 4)) & 0x00FF00FF00FF00FFULL;  // even bytes: lo | hi << 4
+      x = (x | (x >> 8)) & 0x0000FFFF0000FFFFULL;
+      x = (x | (x >> 16)) & 0xFFFFFFFFULL;
+      ds::put_word32_le(a + i, static_cast<std::uint32_t>(x));
+    }
+    for (; i < k / 2; ++i)
       a[i] = static_cast<std::uint8_t>(nib(regs[2 * i]) | (nib(regs[2 * i + 1]) << 4));
     if (aux_count != 0) {
       // Find the exception nibbles (all four bits set) 16 at a time, and put
@@ -494,11 +566,11 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
       // probe from slot & mask with stride (slot >> lg) | 1 (odd, so it
       // visits every cell of the power-of-two table).
       const std::size_t mask = aux_table.size() - 1u;
-      for (std::size_t i = 0; i < k / 2; i += 8) {
-        const std::uint64_t word = load_le64(a + i);
+      for (std::size_t w8 = 0; w8 < k / 2; w8 += 8) {
+        const std::uint64_t word = ds::word64_le(a + w8);
         std::uint64_t t = word & (word >> 1) & (word >> 2) & (word >> 3) & 0x1111111111111111ULL;
         while (t != 0) {
-          const std::size_t s = 2 * i + ctz64_nonzero(t) / 4;  // nibble n of the word is slot 2i + n
+          const std::size_t s = 2 * w8 + ctz64_nonzero(t) / 4;  // nibble n of the word is slot 2·w8 + n
           t &= t - 1;
           std::size_t probe = s & mask;
           const std::size_t stride = (s >> aux_lg) | 1u;
