@@ -11,6 +11,7 @@
 //   double last_hour = w.estimate_last(3600);
 //   double last_day  = w.estimate_last(86400);
 //   w.advance(now);                        // retire old buckets when idle
+//   w.merge(other_collectors_window);      // same shape: bucket-wise union
 //
 // Time: an integer tick count (std::int64_t) in whatever unit the caller uses
 // consistently — seconds, milliseconds, or any other integer clock. Bucket
