@@ -149,9 +149,9 @@ unsigned parse_field(const parsed_option& o) {
 
 char parse_delimiter(const parsed_option& o) {
   if (o.value == "\\t" || o.value == "tab" || o.value == "TAB") return '\t';
-  if (o.value.size() != 1 || o.value[0] == '\n')
+  if (o.value.size() != 1 || o.value[0] == '\n' || o.value[0] == '\r')
     throw usage_error("delimiter " + quoted(o.value) + " (" + o.spelling +
-                      ") must be a single byte other than newline (or \\t)");
+                      ") must be a single byte other than CR and LF (or \\t)");
   return o.value[0];
 }
 

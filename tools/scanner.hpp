@@ -106,94 +106,103 @@ inline bool find_field(const char* b, const char* e, unsigned field, char delim,
   return true;
 }
 
-/// Bytes that scan_inputs keeps readable after the data in its buffer, so the
-/// block scanner may load whole 64-byte blocks (bits past the data are masked).
-constexpr std::size_t scan_padding = 64;
+/// Bytes that the scanners keep readable after the data in their buffers, so
+/// the line scanner may load two whole 64-byte windows from any line start
+/// (bits past the data are masked off).
+constexpr std::size_t scan_padding = 128;
 
-/// Finds the '\n' and the delimiter bytes of the 64 bytes at p as bit masks
-/// (bit i = byte p[i]). SSE2 is part of every x86-64, so no run-time dispatch
-/// is needed; other targets use the portable memchr scanner below.
 #if defined(__SSE2__)
-inline void block_masks(const char* p, char delim, std::uint64_t& newlines, std::uint64_t& delims) noexcept {
-  const __m128i nl = _mm_set1_epi8('\n');
-  const __m128i dl = _mm_set1_epi8(delim);
-  std::uint64_t n = 0, d = 0;
+/// Bit i of the result is set iff p[i] == c, for the 64 bytes at p. SSE2 is
+/// part of every x86-64, so no run-time dispatch is needed; other targets use
+/// the portable memchr scanner below.
+inline std::uint64_t byte_mask64(const char* p, __m128i c) noexcept {
+  std::uint64_t m = 0;
   for (int k = 0; k < 4; ++k) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    n |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)))) << (16 * k);
-    d |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, dl)))) << (16 * k);
+    m |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c)))) << (16 * k);
   }
-  newlines = n;
-  delims = d;
+  return m;
 }
+
+/// Bits 0..n-1 (all 64 for n ≥ 64).
+inline std::uint64_t low_bits(std::size_t n) noexcept { return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1u; }
 #endif
 
 /// Processes the complete lines of [p, end) (the caller guarantees
 /// scan_padding readable bytes after end) and returns the start of the
-/// unfinished last line (end when the data ends with '\n').
+/// unfinished last line (end when the data ends with '\n'). `slow(b, nl,
+/// nl + 1)` handles one line the portable way (and counts it).
 ///
-/// Why bit masks: a log line is ~60 bytes with the key in its first fields,
-/// so per-line memchr calls spend more time starting up than scanning. Here
-/// each 64-byte block costs a few vector compares, and per line we visit only
-/// the delimiters up to the key's end and then the newline (k + 1 set bits
-/// for field k): the remaining delimiters of the line are masked away.
+/// Why this shape: a log line is ~60 bytes with the key in its first fields,
+/// so per-line memchr calls spend more time starting up than scanning, and a
+/// loop over fixed 64-byte blocks mispredicts its exit about once per line.
+/// Instead every line start gets its own window: newline masks of 128 bytes
+/// and a delimiter mask of 64 (a few vector compares), the line's end is the
+/// first newline bit and the key is found by dropping k − 1 delimiter bits —
+/// branches that go the same way line after line. Lines of 128 bytes or
+/// more, and keys past the first 64 bytes, take the slow path.
 template <class Sink, class Handle>
 const char* scan_complete_lines(const char* p, const char* end, const scan_config& cfg, Sink& sink,
                                 scan_totals& totals, Handle& slow) {
 #if defined(__SSE2__)
   const unsigned k = cfg.field;
+  const __m128i newline = _mm_set1_epi8('\n');
+  const __m128i delimiter = _mm_set1_epi8(cfg.delimiter);
   const char* line = p;
-  unsigned delimiters_seen = 0;
-  const char* kb = line;  // key start, valid once delimiters_seen >= k - 1
-  const char* ke = nullptr;
-  bool to_newline = k == 0;  // only newlines matter: whole-line key, or the key has ended
-  for (const char* block = p; block < end; block += 64) {
-    std::uint64_t nl, dl;
-    block_masks(block, cfg.delimiter, nl, dl);
-    if (end - block < 64) {
-      const std::uint64_t valid = (std::uint64_t{1} << (end - block)) - 1u;
-      nl &= valid;
-      dl &= valid;
-    }
-    std::uint64_t pending = to_newline ? nl : (nl | dl);
-    while (pending) {
-      const unsigned i = static_cast<unsigned>(__builtin_ctzll(pending));
-      const std::uint64_t bit = std::uint64_t{1} << i;
-      const std::uint64_t above = ~((bit << 1) - 1u);  // bits i+1..63 (0 for i = 63)
-      const char* at = block + i;
-      if (nl & bit) {
-        ++totals.lines;
-        const char* content_end = at;
-        if (content_end > line && content_end[-1] == '\r') --content_end;
-        if (k == 0) {
-          sink.line(line, at + 1, line, content_end);
-        } else if (ke) {
-          sink.line(line, at + 1, kb, ke);
-        } else if (delimiters_seen + 1 == k) {  // the key is the line's last field
-          sink.line(line, at + 1, kb, content_end);
-        } else {
-          ++totals.missing_field_lines;
-          sink.missing(line, at + 1);
-        }
-        line = at + 1;
-        kb = line;
-        ke = nullptr;
-        delimiters_seen = 0;
-        to_newline = k == 0;
-        pending = (to_newline ? nl : (nl | dl)) & above;
-      } else if (++delimiters_seen + 1 == k) {
-        kb = at + 1;
-        pending &= pending - 1u;
-      } else if (delimiters_seen == k) {
-        ke = at;
-        to_newline = true;
-        pending = nl & above;
-      } else {
-        pending &= pending - 1u;
+  while (line < end) {
+    const std::size_t available = static_cast<std::size_t>(end - line);
+    const std::uint64_t nl0 = byte_mask64(line, newline) & low_bits(available);
+    std::size_t len;  // offset of the line's '\n'
+    if (nl0) {
+      len = static_cast<std::size_t>(__builtin_ctzll(nl0));
+    } else {
+      const std::uint64_t nl1 = available > 64 ? byte_mask64(line + 64, newline) & low_bits(available - 64) : 0;
+      if (nl1) {
+        len = 64 + static_cast<std::size_t>(__builtin_ctzll(nl1));
+      } else {  // 128 bytes or more, or the unfinished last line
+        const void* nl = std::memchr(line, '\n', available);
+        if (!nl) return line;
+        slow(line, static_cast<const char*>(nl), static_cast<const char*>(nl) + 1);
+        line = static_cast<const char*>(nl) + 1;
+        continue;
       }
     }
+    const char* at = line + len;
+    const char* content_end = len > 0 && at[-1] == '\r' ? at - 1 : at;
+    if (k == 0) {
+      ++totals.lines;
+      sink.line(line, at + 1, line, content_end);
+      line = at + 1;
+      continue;
+    }
+    // Delimiters of this line within its first 64 bytes.
+    std::uint64_t d = byte_mask64(line, delimiter) & low_bits(len);
+    std::size_t kb = 0;
+    bool enough = true;
+    for (unsigned i = 1; i < k; ++i) {
+      if (!d) {
+        enough = false;
+        break;
+      }
+      kb = static_cast<std::size_t>(__builtin_ctzll(d)) + 1;
+      d &= d - 1u;
+    }
+    if (enough && d) {  // the k-th delimiter ends the key
+      ++totals.lines;
+      sink.line(line, at + 1, line + kb, line + __builtin_ctzll(d));
+    } else if (len < 64) {  // the whole line was in the window: exact answer
+      ++totals.lines;
+      if (enough) {
+        sink.line(line, at + 1, line + kb, content_end);  // the key is the last field
+      } else {
+        ++totals.missing_field_lines;
+        sink.missing(line, at + 1);
+      }
+    } else {
+      slow(line, at, at + 1);  // fields beyond the first 64 bytes
+    }
+    line = at + 1;
   }
-  (void)slow;
   return line;
 #else
   for (;;) {
