@@ -88,6 +88,7 @@ std::uint64_t byte_sum(const std::uint8_t* p, std::size_t n) {
   return s;
 }
 
+using hll16 = hashsketch::hyperloglog<16>;
 constexpr unsigned merge_p = 16;
 constexpr std::size_t merge_m = std::size_t{1} << merge_p;
 
@@ -114,6 +115,21 @@ void merge_isa(benchmark::State& state, const kernel_table* k) {
   }
   state.counters["checksum"] = static_cast<double>(byte_sum(b.dst, merge_m));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * merge_m));
+}
+
+/// The public merge (dispatched default set) on two P = 16 sketches.
+void api_merge(benchmark::State& state) {
+  std::mt19937_64 rng(4);
+  hll16 a, b;
+  for (int i = 0; i < 200000; ++i) a.add(rng());
+  for (int i = 0; i < 200000; ++i) b.add(rng());
+  for (auto _ : state) {
+    a.merge(b);
+    benchmark::ClobberMemory();
+  }
+  state.counters["checksum"] = static_cast<double>(byte_sum(a.registers().data(), merge_m));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * merge_m));
+  state.SetLabel(hashsketch::active_isa());
 }
 
 void baseline_memcpy(benchmark::State& state) {
@@ -144,7 +160,6 @@ void baseline_merge_novec(benchmark::State& state) {
 
 // --- estimate right after a merge, P = 16 -----------------------------------
 
-using hll16 = hashsketch::hyperloglog<16>;
 constexpr unsigned q16 = 64 - 16;
 
 /// The estimate a sketch gives right after a merge: one pass of the stats
@@ -451,6 +466,7 @@ const int registered = [] {
     const std::string isa = k->isa;
     with_placements(benchmark::RegisterBenchmark(("kernels/merge/" + isa + "/P16").c_str(), merge_isa, k));
   }
+  benchmark::RegisterBenchmark("kernels/api/merge/P16", api_merge);
   benchmark::RegisterBenchmark("kernels/baseline/estimate_one_accumulator/P16", baseline_estimate_one_accumulator);
   for (const kernel_table* k : supported_sets()) {
     const std::string isa = k->isa;
