@@ -94,6 +94,9 @@ TEST_CASE("rate, scale, seed accessors") {
   CHECK(s.hasher() == hashsketch::xxh3_hasher(99));
   CHECK(hash_sampler(1.0).scale() == 1.0);
   CHECK(std::isinf(hash_sampler(0.0).scale()));
+  CHECK(hash_sampler(0.0).scale() > 0);
+  CHECK(hash_sampler(-0.0).scale() > 0);  // -0 is stored as +0
+  CHECK_FALSE(std::signbit(hash_sampler(-0.0).rate()));
   CHECK(hash_sampler(0.5).seed() == 0);  // default seed
 }
 

@@ -61,7 +61,7 @@ class hash_sampler {
   /// then used for both a sampler and a partitioner).
   bool selects_hash(std::uint64_t hash) const noexcept { return (hash & mask_) < threshold_; }
 
-  /// The rate given to the constructor.
+  /// The rate given to the constructor (-0.0 is stored as +0.0).
   double rate() const noexcept { return rate_; }
   /// Keep iff hash < threshold(). T = floor(rate · 2^64) for rate < 1, which is
   /// at most 2^64 − 2^11 (the largest double below 1 is 1 − 2^-53). At rate 1
@@ -72,7 +72,10 @@ class hash_sampler {
   /// 1 / rate: how many keys of the population each selected key stands for
   /// (the Horvitz–Thompson weight). +infinity at rate 0.
   double scale() const noexcept { return 1.0 / rate_; }
+  /// The XXH3 seed; samplers with different seeds draw independent samples.
   std::uint64_t seed() const noexcept { return hasher_.seed(); }
+  /// The hasher (XXH3-64 with seed()), for hashing a key once and passing the
+  /// hash to selects_hash() and to sketches built with an equal hasher.
   const hasher_type& hasher() const noexcept { return hasher_; }
 
   /// T = floor(rate · 2^64), saturated to 2^64 − 1 at rate 1; throws
@@ -98,8 +101,9 @@ class hash_sampler {
 /// bucket 0 is exactly the sample that hash_sampler(r) with the same seed
 /// selects.
 ///
-/// Cost: one XXH3 of the key plus a branch-free binary search over the
-/// size() − 1 cut points, O(log size()); memory 16 bytes per bucket.
+/// Cost: one XXH3 of the key plus a search of the size() − 1 cut points
+/// (a branch-free count up to 5 buckets, else binary, O(log size()));
+/// memory 16 bytes per bucket.
 /// Immutable after construction, so safe to share between threads.
 class hash_partitioner {
  public:
@@ -123,8 +127,11 @@ class hash_partitioner {
   /// The weights given to the constructor.
   const std::vector<double>& weights() const noexcept { return weights_; }
   /// Exact fraction of the hash range that bucket i receives, (L_{i+1} − L_i) / 2^64.
+  /// 0 for i ≥ size().
   double share(std::size_t i) const noexcept;
+  /// The XXH3 seed; partitioners with different seeds split independently.
   std::uint64_t seed() const noexcept { return hasher_.seed(); }
+  /// The hasher (XXH3-64 with seed()), for use with bucket_of_hash().
   const hasher_type& hasher() const noexcept { return hasher_; }
 
  private:
