@@ -237,7 +237,7 @@ int main() {
         std::printf("restart lost state\n");
         return 1;
       }
-      std::printf("12:00  restart: window serialised (%zu bytes, %zu non-empty buckets) and restored\n", bytes.size(),
+      std::printf("12:01  restart: window serialised (%zu bytes, %zu non-empty buckets) and restored\n", bytes.size(),
                   w.used_buckets());
       w = std::move(restored);
       restarted = true;
