@@ -4,7 +4,7 @@
 // thread must equal in speed) and of merely reading the 64-bit keys.
 // Wall-clock time (UseRealTime): the work happens on threads that the
 // benchmark's CPU timer would not see. Compare the medians of
-//   hashsketch_bench --benchmark_filter='parallel|baseline_(add|read)'
+//   hashsketch_bench --benchmark_filter='parallel|baseline_(add|read|thread)'
 //                    --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
 // speed-up(t) = time(BM_baseline_add_many_single) / time(BM_parallel_add/threads:t),
 // and likewise for the _strings pair.
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -60,6 +61,16 @@ void BM_parallel_add(benchmark::State& state) {
 }
 BENCHMARK(BM_parallel_add)->ArgName("threads")->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->UseRealTime()->Unit(
     benchmark::kMillisecond);
+
+// The fixed price of each extra thread: start one and join it (the figure
+// quoted in parallel.hpp's cost note).
+void BM_baseline_thread_start_join(benchmark::State& state) {
+  for (auto _ : state) {
+    std::thread t([] {});
+    t.join();
+  }
+}
+BENCHMARK(BM_baseline_thread_start_join)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // What reading the keys alone costs (one pass, summing): when add_many is
 // close to it, a single thread is already memory-bound and more threads can

@@ -38,9 +38,9 @@ namespace hashsketch {
 ///
 /// Result: equal register for register to `for (i < n) sketch.add(keys[i])`.
 /// Cost: O(n / threads) per thread + (threads − 1) merges of m bytes + thread
-/// start-up: starting and joining a std::thread took ~34 µs on the 2-core
-/// development machine, about what add_many needs for 4·10^4 64-bit keys, so
-/// below ~10^5 keys one thread is as fast or faster.
+/// start-up: starting and joining a std::thread took 34–80 µs on the busy
+/// 2-core development machine (BM_baseline_thread_start_join), what add_many
+/// needs for 0.4–1·10^5 64-bit keys; below ~10^5 keys one thread is as fast.
 /// Memory: (threads − 1) × m extra bytes while it runs.
 ///
 /// Thread-safety: `sketch` must not be used by any other thread during the
