@@ -1,7 +1,8 @@
 // The register kernels, one entry per instruction set this CPU runs, each
 // beside in-run baselines (the issue 4 targets are ratios within one run):
-//   kernels/merge/<isa>/P16/...          vs kernels/baseline/memcpy/P16 and
-//                                           kernels/baseline/merge_novec/P16
+//   kernels/merge/<isa>/P16/...          vs kernels/baseline/memcpy/P16,
+//                                           kernels/baseline/merge_novec/P16 and
+//                                           kernels/baseline/read_both/P16 (the floor)
 //   kernels/estimate_after_merge/<isa>   vs kernels/baseline/estimate_one_accumulator
 //   kernels/estimate_union/<isa>         vs kernels/merge/<isa>
 //   kernels/merge_all/<isa>/k1000/P14    vs kernels/baseline/read_registers_once
@@ -105,6 +106,11 @@ struct merge_buffers {
   std::uint8_t* dst;
 };
 
+void or_fold_portable(const std::uint8_t* p, std::size_t n, std::uint64_t* acc);
+#if defined(HASHSKETCH_ARCH_X86)
+void or_fold_avx512(const std::uint8_t* p, std::size_t n, std::uint64_t* acc);
+#endif
+
 // --- merge at P = 16 ---------------------------------------------------------
 
 void merge_isa(benchmark::State& state, const kernel_table* k) {
@@ -139,6 +145,25 @@ void baseline_memcpy(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.counters["checksum"] = static_cast<double>(byte_sum(b.dst, merge_m));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * merge_m));
+}
+
+/// The floor under any merge: read both arrays once (no stores at all) with
+/// the widest loads this CPU has. memcpy reads one array and streams the
+/// other's stores; a merge must read both, so it cannot beat this.
+void baseline_read_both(benchmark::State& state) {
+  merge_buffers b(static_cast<std::size_t>(state.range(0)));
+  void (*fold)(const std::uint8_t*, std::size_t, std::uint64_t*) = &or_fold_portable;
+#if defined(HASHSKETCH_ARCH_X86)
+  if (hashsketch::detail::kernels_for("avx512") != nullptr) fold = &or_fold_avx512;
+#endif
+  std::uint64_t acc = 0;
+  for (auto _ : state) {
+    fold(b.src, merge_m, &acc);
+    fold(b.dst, merge_m, &acc);
+    benchmark::DoNotOptimize(acc);
+  }
+  state.counters["checksum"] = static_cast<double>(acc & 0xFFFFFFFFu);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * merge_m));
 }
 
@@ -453,15 +478,18 @@ void api_add_loop(benchmark::State& state) {
 
 const int registered = [] {
   // dst − src page-offset distances: 0 = same 4 KiB offset (4K aliasing),
-  // 32 = dst not 64-byte aligned (every vector access splits a cache line),
+  // 32 = dst half a line off (64-byte vectors split cache lines, 32-byte
+  // ones do not), 48 = a quarter line off (every other 32-byte access
+  // splits: what two std::allocator'd sketches 16 bytes apart get),
   // 64 = one line apart, 2112 = about half a page apart.
-  const std::vector<std::int64_t> placements = {0, 32, 64, 2112};
+  const std::vector<std::int64_t> placements = {0, 32, 48, 64, 2112};
   auto with_placements = [&](benchmark::internal::Benchmark* b) {
     for (std::int64_t d : placements) b->Arg(d);
     b->ArgName("dst_minus_src");
   };
   with_placements(benchmark::RegisterBenchmark("kernels/baseline/memcpy/P16", baseline_memcpy));
   with_placements(benchmark::RegisterBenchmark("kernels/baseline/merge_novec/P16", baseline_merge_novec));
+  with_placements(benchmark::RegisterBenchmark("kernels/baseline/read_both/P16", baseline_read_both));
   for (const kernel_table* k : supported_sets()) {
     const std::string isa = k->isa;
     with_placements(benchmark::RegisterBenchmark(("kernels/merge/" + isa + "/P16").c_str(), merge_isa, k));
