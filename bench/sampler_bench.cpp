@@ -1,6 +1,6 @@
 // hash_sampler::selects and hash_partitioner::bucket, each beside XXH3 alone
-// on the same keys in the same run. The selection itself is one AND and one
-// comparison, so the target is ≤ 1.1× the hash. A second reference,
+// on the same keys in the same run. The selection itself is one comparison
+// (plus a loop-invariant rate-1 test), so the target is ≤ 1.1× the hash. A second reference,
 // *_floor_xxh3_compare_*, is XXH3 followed by a bare `hash < t` on a local
 // threshold: the least any hash-threshold decision can cost, so the sampler's
 // own overhead is selects / floor, and floor / baseline is the price of

@@ -49,8 +49,8 @@ inline std::uint64_t hash_sampler::threshold_for(double rate) {
 inline hash_sampler::hash_sampler(double rate, std::uint64_t seed)
     : hasher_(seed),
       threshold_(threshold_for(rate)),
-      mask_(rate == 1.0 ? std::numeric_limits<std::uint64_t>::max() >> 1 : std::numeric_limits<std::uint64_t>::max()),
-      rate_(rate + 0.0) {}  // -0.0 + 0.0 == +0.0, so scale() is +inf, not -inf, at rate -0.0
+      rate_(rate + 0.0),  // -0.0 + 0.0 == +0.0, so scale() is +inf, not -inf, at rate -0.0
+      all_(rate == 1.0) {}
 
 inline hash_partitioner::hash_partitioner(std::vector<double> weights, std::uint64_t seed)
     : hasher_(seed), weights_(std::move(weights)) {
