@@ -101,63 +101,120 @@ inline void merge_histogram_avx512(const std::uint8_t* a, const std::uint8_t* b,
 // 1 ≤ r ≤ q) is a 64-entry table lookup on r (vpermb), and a sum of absolute
 // differences against zero adds each 8 looked-up bytes into a 64-bit lane,
 // so acc_j = Σ byte_j(2^(q−r)) and weighted = Σ_j acc_j·256^j (mod 2^64).
-// Only the byte groups 0..(q−1)>>3 can be non-zero. zeros/saturated are
-// mask popcounts.
+//
+// Lookups are the cost, so the registers go in 1 KiB blocks, read twice (the
+// second time from L1): pass 1 counts zeros and saturated registers (byte
+// counters) and finds the block's smallest non-zero and largest value; pass 2
+// looks up only the byte groups that range can reach. A sketch's registers
+// sit within a few ranks of log2(n/m), so that is almost always ≤ 3 groups
+// instead of all (q−1)/8 + 1; blocks with a wider spread take all groups.
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI)
+inline unsigned avx512_hmax_epu8(__m512i v) noexcept {
+  const __m256i x = _mm256_max_epu8(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+  __m128i y = _mm_max_epu8(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 8));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 4));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 2));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 1));
+  return static_cast<unsigned>(_mm_cvtsi128_si32(y)) & 0xFFu;
+}
+
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI)
+inline unsigned avx512_hmin_epu8(__m512i v) noexcept {
+  const __m256i x = _mm256_min_epu8(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+  __m128i y = _mm_min_epu8(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 8));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 4));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 2));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 1));
+  return static_cast<unsigned>(_mm_cvtsi128_si32(y)) & 0xFFu;
+}
+
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI)
+inline std::uint64_t avx512_hsum64(__m512i v) noexcept {
+  alignas(64) std::uint64_t lanes[8];
+  _mm512_store_si512(lanes, v);
+  std::uint64_t sum = 0;
+  for (std::uint64_t lane : lanes) sum += lane;
+  return sum;
+}
+
 template <bool Merge>
 HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI)
 inline void stats_avx512_impl(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, unsigned q,
                               register_stats* out) noexcept {
-  alignas(64) std::uint8_t tables[8][64] = {};
+  // Groups 8 and 9 stay zero: a three-group window starting at 7 runs past.
+  alignas(64) std::uint8_t tables[10][64] = {};
   for (unsigned r = 1; r <= q && r < 64; ++r) {
     const unsigned t = q - r;
     tables[t >> 3][r] = static_cast<std::uint8_t>(1u << (t & 7u));
   }
   const unsigned groups = q == 0 ? 0 : ((q - 1) >> 3) + 1;
-  __m512i lut[8], acc[8];
-  for (unsigned j = 0; j < 8; ++j) {
-    lut[j] = _mm512_load_si512(tables[j]);
-    acc[j] = _mm512_setzero_si512();
-  }
+  __m512i lut[10], acc[8];
+  for (unsigned j = 0; j < 10; ++j) lut[j] = _mm512_load_si512(tables[j]);
+  for (unsigned j = 0; j < 8; ++j) acc[j] = _mm512_setzero_si512();
   const __m512i zero = _mm512_setzero_si512();
+  const __m512i ones = _mm512_set1_epi8(1);
   const __m512i q1v = _mm512_set1_epi8(static_cast<char>(q + 1));
   // (maskz forms with an all-ones mask: GCC 12 warns about the "undefined"
   // pass-through operand of the unmasked intrinsics.)
   const __mmask64 all = ~__mmask64{0};
-  std::uint64_t zeros = 0, saturated = 0;
-  for (std::size_t i = 0; i < n; i += 64) {
-    __m512i r;
-    if (n - i >= 64) {
-      r = _mm512_loadu_si512(a + i);
-      if (Merge) r = _mm512_max_epu8(r, _mm512_loadu_si512(b + i));
-      zeros += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_cmpeq_epi8_mask(r, zero)));
-    } else {
-      // Masked tail: absent lanes read as 0, which only the zero count sees.
-      const __mmask64 m = first_lanes_mask(n - i);
-      r = _mm512_maskz_loadu_epi8(m, a + i);
-      if (Merge) r = _mm512_max_epu8(r, _mm512_maskz_loadu_epi8(m, b + i));
-      zeros += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_mask_cmpeq_epi8_mask(m, r, zero)));
+  // Absent lanes of a masked tail load read as 0: no table entry, and they
+  // are masked out of the zero count.
+  const auto load = [&](std::size_t i, __mmask64 m) HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI) {
+    __m512i r = _mm512_maskz_loadu_epi8(m, a + i);
+    if (Merge) r = _mm512_max_epu8(r, _mm512_maskz_loadu_epi8(m, b + i));
+    return r;
+  };
+  std::uint64_t zeros = 0, saturated = 0, weighted = 0;
+  constexpr std::size_t block = 16 * 64;  // ≤ 16 steps: byte counters cannot wrap
+  for (std::size_t i0 = 0; i0 < n; i0 += block) {
+    const std::size_t end = n - i0 < block ? n : i0 + block;
+    __m512i zc = zero, sc = zero, vmax = zero, vmin_minus1 = _mm512_set1_epi8(-1);
+    for (std::size_t i = i0; i < end; i += 64) {
+      const __mmask64 m = first_lanes_mask(end - i);
+      const __m512i r = load(i, m);
+      zc = _mm512_mask_add_epi8(zc, _mm512_mask_cmpeq_epi8_mask(m, r, zero), zc, ones);
+      sc = _mm512_mask_add_epi8(sc, _mm512_cmpeq_epi8_mask(r, q1v), sc, ones);
+      vmax = _mm512_max_epu8(vmax, r);
+      vmin_minus1 = _mm512_min_epu8(vmin_minus1, _mm512_sub_epi8(r, ones));  // 0 wraps to 255: ignored
     }
-    saturated += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_cmpeq_epi8_mask(r, q1v)));
-    switch (groups) {  // unrolled by hand: the group count is fixed per call
-      case 8: acc[7] = _mm512_add_epi64(acc[7], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[7]), zero)); [[fallthrough]];
-      case 7: acc[6] = _mm512_add_epi64(acc[6], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[6]), zero)); [[fallthrough]];
-      case 6: acc[5] = _mm512_add_epi64(acc[5], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[5]), zero)); [[fallthrough]];
-      case 5: acc[4] = _mm512_add_epi64(acc[4], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[4]), zero)); [[fallthrough]];
-      case 4: acc[3] = _mm512_add_epi64(acc[3], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[3]), zero)); [[fallthrough]];
-      case 3: acc[2] = _mm512_add_epi64(acc[2], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[2]), zero)); [[fallthrough]];
-      case 2: acc[1] = _mm512_add_epi64(acc[1], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[1]), zero)); [[fallthrough]];
-      case 1: acc[0] = _mm512_add_epi64(acc[0], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[0]), zero)); [[fallthrough]];
-      default: break;
+    zeros += avx512_hsum64(_mm512_sad_epu8(zc, zero));
+    saturated += avx512_hsum64(_mm512_sad_epu8(sc, zero));
+    const unsigned rmax = avx512_hmax_epu8(vmax);
+    const unsigned rmin = avx512_hmin_epu8(vmin_minus1) + 1u;  // 256: all empty
+    const unsigned hi = rmax < q ? rmax : q;
+    if (rmin > hi) continue;  // nothing in 1..q: no weight
+    const unsigned g_lo = (q - hi) >> 3, g_hi = (q - rmin) >> 3;
+    if (g_hi - g_lo <= 2) {
+      __m512i a0 = zero, a1 = zero, a2 = zero;
+      for (std::size_t i = i0; i < end; i += 64) {
+        const __m512i r = load(i, first_lanes_mask(end - i));
+        a0 = _mm512_add_epi64(a0, _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[g_lo]), zero));
+        a1 = _mm512_add_epi64(a1, _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[g_lo + 1]), zero));
+        a2 = _mm512_add_epi64(a2, _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[g_lo + 2]), zero));
+      }
+      weighted += avx512_hsum64(a0) << (8 * g_lo);
+      if (g_lo + 1 < 8) weighted += avx512_hsum64(a1) << (8 * (g_lo + 1));
+      if (g_lo + 2 < 8) weighted += avx512_hsum64(a2) << (8 * (g_lo + 2));
+      continue;
+    }
+    for (std::size_t i = i0; i < end; i += 64) {
+      const __m512i r = load(i, first_lanes_mask(end - i));
+      switch (groups) {  // unrolled by hand: the group count is fixed per call
+        case 8: acc[7] = _mm512_add_epi64(acc[7], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[7]), zero)); [[fallthrough]];
+        case 7: acc[6] = _mm512_add_epi64(acc[6], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[6]), zero)); [[fallthrough]];
+        case 6: acc[5] = _mm512_add_epi64(acc[5], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[5]), zero)); [[fallthrough]];
+        case 5: acc[4] = _mm512_add_epi64(acc[4], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[4]), zero)); [[fallthrough]];
+        case 4: acc[3] = _mm512_add_epi64(acc[3], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[3]), zero)); [[fallthrough]];
+        case 3: acc[2] = _mm512_add_epi64(acc[2], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[2]), zero)); [[fallthrough]];
+        case 2: acc[1] = _mm512_add_epi64(acc[1], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[1]), zero)); [[fallthrough]];
+        case 1: acc[0] = _mm512_add_epi64(acc[0], _mm512_sad_epu8(_mm512_maskz_permutexvar_epi8(all, r, lut[0]), zero)); [[fallthrough]];
+        default: break;
+      }
     }
   }
-  std::uint64_t weighted = 0;
-  for (unsigned j = 0; j < groups; ++j) {
-    alignas(64) std::uint64_t lanes[8];
-    _mm512_store_si512(lanes, acc[j]);
-    std::uint64_t sum = 0;
-    for (std::uint64_t lane : lanes) sum += lane;
-    weighted += sum << (8 * j);
-  }
+  for (unsigned j = 0; j < groups; ++j) weighted += avx512_hsum64(acc[j]) << (8 * j);
   *out = register_stats{static_cast<std::uint32_t>(zeros), static_cast<std::uint32_t>(saturated), weighted};
 }
 
