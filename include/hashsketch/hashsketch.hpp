@@ -4,10 +4,18 @@
 // Umbrella header: everything public in hashsketch.
 #include "addressing.hpp"
 #include "basic_sketch.hpp"
+#include "datasketches.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
 #include "hash.hpp"
 #include "hyperloglog.hpp"
+#include "intersection.hpp"
+#include "loglog.hpp"
+#include "parallel.hpp"
+#include "redis.hpp"
+#include "sampler.hpp"
+#include "set_operations.hpp"
+#include "time_window.hpp"
 #include "version.hpp"
 
 #endif  // HASHSKETCH_HASHSKETCH_HPP
