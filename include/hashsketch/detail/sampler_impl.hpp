@@ -65,7 +65,8 @@ inline hash_partitioner::hash_partitioner(std::vector<double> weights, std::uint
   }
   // Scaling by a power of two that brings the largest weight into [0.5, 1)
   // keeps the running sum ≤ size(), so weights near DBL_MAX cannot overflow
-  // it, and changes nothing else: binary floating-point rounding commutes
+  // it, and changes nothing else (short of a weight below 2^-1021 of the
+  // largest turning subnormal): binary floating-point rounding commutes
   // with exact power-of-two scaling, so the cuts are those of the unscaled
   // sums (e.g. weights {r, 1 − r} with r + (1 − r) == 1 cut at exactly
   // hash_sampler(r).threshold()). Only + and / follow (no a·b + c that a
@@ -85,8 +86,9 @@ inline hash_partitioner::hash_partitioner(std::vector<double> weights, std::uint
   for (std::size_t i = 1; i < weights_.size(); ++i) {
     const double fraction = prefix[i] / total;
     // fraction rounds to 1 only when every later weight is below ~2^-53 of
-    // the total; those buckets then share the single hash 2^64 − 1 instead of
-    // receiving nothing (2^64 itself is not representable).
+    // the total. The cut then saturates at 2^64 − 1 (2^64 is not
+    // representable): the last bucket receives that single hash instead of
+    // nothing, and the buckets between receive nothing.
     cuts_.push_back(fraction < 1.0 ? detail::scale_to_hash_range(fraction)
                                    : std::numeric_limits<std::uint64_t>::max());
   }
