@@ -64,7 +64,7 @@ if [ "$active" != neon ]; then
   status=1
 fi
 # (in a subshell, so the shell's own "Aborted" notice stays out of the log)
-if (HASHSKETCH_FORCE_ISA=avx2 "${run[@]}" "$out/active_isa_aarch64" >"$out/refused.log" 2>&1) 2>/dev/null ||
+if (HASHSKETCH_FORCE_ISA=avx2 "${run[@]}" "$out/active_isa_aarch64" >"$out/refused.log" 2>&1; exit $?) 2>/dev/null ||
    ! grep -q 'HASHSKETCH_FORCE_ISA=avx2:' "$out/refused.log"; then
   cat "$out/refused.log"
   echo "neon-test: HASHSKETCH_FORCE_ISA=avx2 on AArch64 did not fail loudly"
