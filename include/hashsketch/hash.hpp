@@ -32,6 +32,17 @@
 #undef HASHSKETCH_DEFINED_XXH_INLINE_ALL
 #endif
 
+// Hashing is the whole cost of add()/selects(); clang 14 declines to inline
+// the hasher in hot loops without being told (measured: sampler 1.24-1.37x
+// of bare XXH3 under clang vs 1.12x under g++).
+#if defined(__GNUC__) || defined(__clang__)
+#define HASHSKETCH_FORCE_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define HASHSKETCH_FORCE_INLINE __forceinline
+#else
+#define HASHSKETCH_FORCE_INLINE inline
+#endif
+
 namespace hashsketch {
 
 /// XXH3-64 with a 64-bit seed (default 0): the library's default hasher.
@@ -49,12 +60,12 @@ struct xxh3_hasher {
   constexpr std::uint64_t seed() const noexcept { return seed_; }
 
   /// XXH3-64 of [data, data + size) with this seed.
-  result_type operator()(const void* data, std::size_t size) const noexcept {
+  HASHSKETCH_FORCE_INLINE result_type operator()(const void* data, std::size_t size) const noexcept {
     return XXH3_64bits_withSeed(data, size, seed_);
   }
   result_type operator()(std::string_view key) const noexcept { return (*this)(key.data(), key.size()); }
   /// Hashes the key's 8 little-endian bytes, so the result is the same on every host.
-  result_type operator()(std::uint64_t key) const noexcept {
+  HASHSKETCH_FORCE_INLINE result_type operator()(std::uint64_t key) const noexcept {
     unsigned char bytes[8];
     detail::store_le64(bytes, key);
     return (*this)(bytes, sizeof bytes);
