@@ -54,7 +54,9 @@ std::vector<std::uint64_t> edge_hashes(std::size_t n, std::uint64_t seed) {
   for (std::size_t i = 0; i < n; ++i) {
     out.push_back(rng());
     const std::uint64_t top = rng() & 0xFFFF000000000000ull;
-    out.push_back(top | (rng() >> (16 + rng() % 49)));
+    const std::uint64_t rest = rng();
+    const unsigned shift = 16 + static_cast<unsigned>(rng() % 48);
+    out.push_back(top | (rest >> shift));
   }
   out.push_back(0);
   out.push_back(~std::uint64_t{0});
