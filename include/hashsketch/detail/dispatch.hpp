@@ -186,8 +186,10 @@ inline const kernel_table* kernels_for(const char* name) noexcept {
 /// AMD EPYC (Zen 4) with bench/kernels_bench.cpp: AVX-512 wins for the stats
 /// pass (vpermb: ~1.8× AVX2) and for batch hashing (native 64-bit multiply:
 /// ~2× AVX2), but not for the byte max of merge: 32-byte AVX2 vectors merge
-/// 1000 sketches of P = 14 streamed from L3 ~20 % faster than 64-byte ones and
-/// tie at P = 16 from L2 (Zen 4 splits 512-bit operations in two). So on an
+/// 1000 sketches of P = 14 streamed from L3 ~30 % faster than 64-byte ones
+/// (240 vs 340 µs) and tie at P = 16 from L2 when both arrays share their
+/// offset within a cache line (702 vs 720 ns; at a 16-byte relative offset
+/// AVX-512 is ahead, 770 vs 900 ns). Zen 4 splits 512-bit operations. So on an
 /// AVX-512 CPU the default set ("avx512") takes AVX2's merge kernels;
 /// HASHSKETCH_FORCE_ISA=avx512 gives the pure AVX-512 set.
 inline const kernel_table& best_kernels() noexcept {
