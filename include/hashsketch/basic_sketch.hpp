@@ -387,12 +387,13 @@ class basic_sketch {
   void update(std::size_t index, std::uint8_t rank) noexcept {
     std::uint8_t& reg = registers_[index];
     if (rank > reg) {
-      // Keep the histogram current so estimate() is O(q); when a merge left it
-      // stale it is rebuilt lazily by the next estimate (without caching).
-      if (histogram_valid_) {
-        --histogram_[reg];
-        ++histogram_[rank];
-      }
+      // Keep the histogram current so estimate() is O(q). A merge leaves it
+      // stale; the first register change after that (a non-const path, so no
+      // race with readers) rebuilds it once, and later estimates are O(q)
+      // again. Until then a const estimate() recomputes without caching.
+      if (!histogram_valid_) rebuild_histogram();
+      --histogram_[reg];
+      ++histogram_[rank];
       reg = rank;
     }
   }
@@ -426,9 +427,10 @@ class basic_sketch {
   void add_many_xxh3(const std::uint64_t* keys, std::size_t n) noexcept {
     const detail::kernel_table& k = detail::kernels();
     if (!histogram_valid_ || n >= register_count / 4) {
-      // Branch-free bulk update; the histogram is brought current once.
+      // Branch-free bulk update; the histogram is brought current once (also
+      // after a merge left it stale, as add() does).
       k.xxh3_max_update(registers_.data(), P, keys, n, hasher_.seed());
-      if (histogram_valid_) rebuild_histogram();
+      rebuild_histogram();
       return;
     }
     std::uint64_t hashes[256];
