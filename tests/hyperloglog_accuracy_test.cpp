@@ -17,24 +17,14 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/splitmix64.hpp"
 
 using hashsketch::estimator;
 using hashsketch::hyperloglog;
 
 namespace {
 
-// SplitMix64 (Steele, Lea, Flood 2014): ~1 ns per 64-bit value, passes
-// BigCrush; stands in for the uniform hash bits HyperLogLog assumes.
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t operator()() noexcept {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform_open0() noexcept { return (static_cast<double>((*this)() >> 11) + 1.0) * 0x1p-53; }  // (0, 1]
-};
+using hashsketch_test::splitmix64;
 
 /// Relative errors e/n − 1 collected at one cardinality.
 struct error_stats {

@@ -17,6 +17,7 @@
 
 #include "data/golden_cases.hpp"
 #include "hashsketch_catch.hpp"
+#include "support/splitmix64.hpp"
 
 using hashsketch::format_error;
 using hashsketch::hyperloglog;
@@ -25,17 +26,7 @@ using hashsketch::xxh3_hasher;
 
 namespace {
 
-// SplitMix64 (Steele, Lea, Flood 2014): a fast deterministic generator for
-// keys and corruption positions; every test seeds its own.
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t operator()() noexcept {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-};
+using hashsketch_test::splitmix64;
 
 std::vector<std::uint64_t> random_keys(std::size_t n, std::uint64_t seed) {
   splitmix64 rng{seed};

@@ -43,21 +43,13 @@
 
 #include "../bench/accuracy_support.hpp"
 #include "hashsketch_catch.hpp"
+#include "support/splitmix64.hpp"
 
 namespace hs = hashsketch;
 
 namespace {
 
-// SplitMix64 (Steele, Lea, Flood 2014).
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-};
+using hashsketch_test::splitmix64;
 
 enum { hll, ll, sll, estimator_count };
 
