@@ -72,7 +72,9 @@ if command -v clang++ >/dev/null 2>&1 && [ "$fuzz_seconds" -gt 0 ]; then
     cmake --build build/fuzz -j "$jobs" --target "$name" >/dev/null
     work=$(mktemp -d)
     cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
-    if build/fuzz/bin/"$name" -max_total_time="$fuzz_seconds" -print_final_stats=0 "$work" >"$work.log" 2>&1; then
+    mkdir -p build/fuzz/artifacts
+    if build/fuzz/bin/"$name" -max_total_time="$fuzz_seconds" -print_final_stats=0 \
+        -artifact_prefix="$root/build/fuzz/artifacts/$name-" "$work" >"$work.log" 2>&1; then
       echo "[fuzz] $name: $(grep -Eo '#[0-9]+.*DONE.*' "$work.log" | tail -1 || echo ok)"
     else
       tail -40 "$work.log"

@@ -403,6 +403,24 @@ TEMPLATE_TEST_CASE_SIG("merging a finer sketch equals merging its reduction", "[
 // State
 // ---------------------------------------------------------------------------
 
+TEMPLATE_TEST_CASE_SIG("a fully saturated sketch has a finite estimate", "[hyperloglog][estimate]",
+                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+  // hash = index << (64 − P) leaves every bit below the index zero: rank 65 − P,
+  // the cap. Ertl's formula tends to +∞ there (found by datasketches_fuzz); the
+  // library returns the largest value the registers express, α_m·m·2^(65−P).
+  hyperloglog<P> s;
+  for (std::uint64_t i = 0; i < hyperloglog<P>::register_count; ++i) s.add_hash(i << (64u - P));
+  REQUIRE(s.histogram()[hyperloglog<P>::max_rank] == hyperloglog<P>::register_count);
+  const double m = static_cast<double>(hyperloglog<P>::register_count);
+  const double expected = hashsketch::detail::classic_alpha(hyperloglog<P>::register_count) * m *
+                          std::ldexp(1.0, static_cast<int>(hyperloglog<P>::max_rank));
+  CHECK(std::isfinite(s.estimate()));
+  CHECK(s.estimate() == expected);
+  CHECK(std::isfinite(s.estimate(hashsketch::estimator::classic)));
+  const auto bytes = s.serialize();
+  CHECK(hyperloglog<P>::deserialize(bytes.data(), bytes.size()).estimate() == expected);
+}
+
 TEMPLATE_TEST_CASE_SIG("empty and clear", "[hyperloglog]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
                        15, 16) {
   hyperloglog<P> s{xxh3_hasher(5)};

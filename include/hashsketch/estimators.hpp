@@ -89,6 +89,15 @@ constexpr double classic_alpha(std::size_t m) noexcept {
   return m <= 16 ? 0.673 : m <= 32 ? 0.697 : m <= 64 ? 0.709 : 0.7213 / (1.0 + 1.079 / static_cast<double>(m));
 }
 
+/// Every register saturated (only reachable with n near 2^64·m, or with
+/// crafted bytes): the σ/τ formula's limit is +∞ there (τ(0) = 0 and no other
+/// term remains). We return the largest value the registers can still express
+/// instead, α_m·m·2^(q+1) (the raw estimate with every register at q + 1), so
+/// that callers never receive an infinity from a valid sketch.
+inline double saturated_estimate(std::size_t m, unsigned q) noexcept {
+  return classic_alpha(m) * static_cast<double>(m) * std::ldexp(1.0, static_cast<int>(q) + 1);
+}
+
 }  // namespace detail
 
 /// Ertl's improved raw estimator (O. Ertl, "New cardinality estimation
@@ -105,6 +114,7 @@ constexpr double classic_alpha(std::size_t m) noexcept {
 inline double ertl_estimate(const register_stats& s, std::size_t m, unsigned q) noexcept {
   const double md = static_cast<double>(m);
   if (s.zeros == m) return 0.0;
+  if (s.saturated == m) return detail::saturated_estimate(m, q);
   // Σ_{k=1..q} C_k·2^−k = weighted·2^−q and the τ term carries 2^−q as well.
   double z = md * detail::ertl_tau(1.0 - static_cast<double>(s.saturated) / md) + static_cast<double>(s.weighted);
   z = std::ldexp(z, -static_cast<int>(q));
@@ -118,6 +128,7 @@ inline double ertl_estimate(const register_histogram& counts, std::size_t m, uns
   if (register_stats_fit(m, q)) return ertl_estimate(stats_of(counts, q), m, q);
   const double md = static_cast<double>(m);
   if (counts[0] == m) return 0.0;
+  if (counts[q + 1] == m) return detail::saturated_estimate(m, q);
   double z = md * detail::ertl_tau(1.0 - static_cast<double>(counts[q + 1]) / md);
   for (unsigned k = q; k >= 1; --k) z = 0.5 * (z + static_cast<double>(counts[k]));
   z += md * detail::ertl_sigma(static_cast<double>(counts[0]) / md);
