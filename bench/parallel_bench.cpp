@@ -46,8 +46,9 @@ void BM_baseline_add_many_single(benchmark::State& state) {
 }
 BENCHMARK(BM_baseline_add_many_single)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-void BM_parallel_add(benchmark::State& state) {
-  const auto& keys = parallel_keys();
+// parallel_add over one key set (integers or strings), state.range(0) threads.
+template <class KeySet>
+void run_parallel_add(benchmark::State& state, const KeySet& keys) {
   const auto threads = static_cast<unsigned>(state.range(0));
   double checksum = 0;
   for (auto _ : state) {
@@ -59,6 +60,8 @@ void BM_parallel_add(benchmark::State& state) {
   state.counters["checksum"] = checksum;  // equal for every thread count
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
 }
+
+void BM_parallel_add(benchmark::State& state) { run_parallel_add(state, parallel_keys()); }
 BENCHMARK(BM_parallel_add)->ArgName("threads")->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->UseRealTime()->Unit(
     benchmark::kMillisecond);
 
@@ -115,19 +118,7 @@ void BM_baseline_add_strings_single(benchmark::State& state) {
 }
 BENCHMARK(BM_baseline_add_strings_single)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-void BM_parallel_add_strings(benchmark::State& state) {
-  const auto& keys = string_keys();
-  const auto threads = static_cast<unsigned>(state.range(0));
-  double checksum = 0;
-  for (auto _ : state) {
-    hashsketch::hyperloglog<14> s;
-    hashsketch::parallel_add(s, keys.data(), keys.size(), threads);
-    benchmark::DoNotOptimize(s.registers().data());
-    checksum = s.estimate();
-  }
-  state.counters["checksum"] = checksum;
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
-}
+void BM_parallel_add_strings(benchmark::State& state) { run_parallel_add(state, string_keys()); }
 BENCHMARK(BM_parallel_add_strings)->ArgName("threads")->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->UseRealTime()->Unit(
     benchmark::kMillisecond);
 
