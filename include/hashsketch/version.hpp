@@ -3,9 +3,9 @@
 
 // Kept equal to project(VERSION) in CMakeLists.txt by tests/version_test.cpp.
 #define HASHSKETCH_VERSION_MAJOR 0
-#define HASHSKETCH_VERSION_MINOR 1
+#define HASHSKETCH_VERSION_MINOR 2
 #define HASHSKETCH_VERSION_PATCH 0
 
-#define HASHSKETCH_VERSION_STRING "0.1.0"
+#define HASHSKETCH_VERSION_STRING "0.2.0"
 
 #endif  // HASHSKETCH_VERSION_HPP
