@@ -271,6 +271,22 @@ TEST_CASE("count --exact-limit: at the limit it counts, past it exit 1 and no re
     CHECK(contains(past.err, "hashsketch count: more than 999 distinct keys: --exact stops at --exact-limit 999"));
     CHECK(contains(past.err, "raise --exact-limit"));
   }
+  // Past the limit in a file of many 1 MiB chunks on several threads: the
+  // worker that hits the limit goes on with the next chunk (the scan stops
+  // at the end), and its sink's full batch must not overflow — this crashed
+  // (SIGSEGV) before count_sink::flush emptied the batch before adding it.
+  std::string many;
+  for (int i = 0; i < 400000; ++i) many += "k" + std::to_string(i) + "\n";  // 3.3 MB, 400000 distinct
+  write_file(path("many.txt"), many);
+  for (const char* threads : {"1", "2", "4"}) {
+    INFO("-j " << threads);
+    const result past = run(std::string("count -q -j ") + threads + " --exact --exact-limit 1000 many.txt");
+    CHECK(past.status == 1);
+    CHECK(contains(past.err, "more than 1000 distinct keys"));
+    const result at = run(std::string("count -q -j ") + threads + " --exact --exact-limit 400000 --format json many.txt");
+    REQUIRE(at.status == 0);
+    CHECK(json_number(at.out, "exact") == 400000);
+  }
   // The same on standard input.
   const result pipe = run("'" + cli + "' count -q --exact --exact-limit 10 < thousand.txt", true);
   CHECK(pipe.status == 1);

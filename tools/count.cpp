@@ -34,9 +34,13 @@ class count_sink {
   void input_idle() {}
   void end_chunk(std::uint64_t) {}
   void flush() {
-    sketch_.add_hashes(batch_, n_);
-    if (exact_) exact_->add(batch_, n_);
+    // Empty the batch first: when the exact counter throws (past
+    // --exact-limit) inside a worker, the parallel scan goes on to the next
+    // chunk with this sink, and a full batch must not overflow.
+    const std::size_t n = n_;
     n_ = 0;
+    sketch_.add_hashes(batch_, n);
+    if (exact_) exact_->add(batch_, n);
   }
 
  private:
