@@ -30,9 +30,14 @@ unsigned log2_exact(std::uint64_t pow2) {
   return k;
 }
 
-std::string gib(std::uint64_t bytes) {
+// "1.0 GiB", "2.0 MiB" (binary units: the table is a power of two of 8-byte slots).
+std::string binary_size(std::uint64_t bytes) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
+  const double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
+  if (mib < 1024.0)
+    std::snprintf(buf, sizeof buf, "%.1f MiB", mib);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f GiB", mib / 1024.0);
   return buf;
 }
 
@@ -48,7 +53,16 @@ exact_distinct_counter::exact_distinct_counter(std::uint64_t limit) : limit_(lim
 
 void exact_distinct_counter::add(const std::uint64_t* hashes, std::size_t n) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (std::size_t i = 0; i < n; ++i) insert(hashes[i]);
+  // Past a few MiB every probe is a cache miss (~100 ns); asking for the slot
+  // of the key `ahead` places further keeps several misses in flight. Only a
+  // hint: a growth in between makes it fetch a useless line, nothing worse.
+  constexpr std::size_t ahead = 8;
+  for (std::size_t i = 0; i < n; ++i) {
+#if defined(__GNUC__)
+    if (i + ahead < n) __builtin_prefetch(slots_.data() + (hashes[i + ahead] >> shift_));
+#endif
+    insert(hashes[i]);
+  }
 }
 
 std::uint64_t exact_distinct_counter::count() const {
@@ -72,7 +86,7 @@ void exact_distinct_counter::insert(std::uint64_t h) {
   // A new distinct key.
   if (size_ == limit_)
     throw runtime_failure("more than " + std::to_string(limit_) + " distinct keys: --exact stops at --exact-limit " +
-                          std::to_string(limit_) + " (its table may take up to " + gib(max_table_bytes()) +
+                          std::to_string(limit_) + " (its table may take up to " + binary_size(max_table_bytes()) +
                           "); raise --exact-limit (at most " + std::to_string(max_exact_limit) +
                           ") or count without --exact");
   ++size_;
