@@ -144,7 +144,9 @@ class accuracy_monitor {
   /// Per-label and overall figures. `target_relative_error` (a fraction in
   /// (0, 1), default 1 %) is the RMS relative error the precision advice aims
   /// at — for "95 % of checks within ±t" pass t/1.96. `error_constant` is c in
-  /// RSE = c/√m (default HyperLogLog's 1.04; LogLog: 1.30, SuperLogLog: 1.05).
+  /// RSE = c/√m (default HyperLogLog's 1.04; LogLog: 1.30). SuperLogLog's
+  /// error is not of that form (a bias that does not shrink with m), so the
+  /// advice does not apply to it.
   /// O(N log L). Throws std::invalid_argument for a target outside (0, 1) or
   /// a non-positive constant.
   accuracy_report report(double target_relative_error = 0.01,
