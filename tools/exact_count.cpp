@@ -144,7 +144,10 @@ std::uint64_t parse_exact_limit(const parsed_option& o) {
   const std::string& t = o.value;
   char* end = nullptr;
   errno = 0;
-  const double v = t.empty() || !(t[0] >= '0' && t[0] <= '9') ? -1.0 : std::strtod(t.c_str(), &end);
+  // Decimal digits and e-notation only (strtod alone would also take hex).
+  const bool plain = !t.empty() && t[0] >= '0' && t[0] <= '9' &&
+                     t.find_first_not_of("0123456789.eE+") == std::string::npos;
+  const double v = plain ? std::strtod(t.c_str(), &end) : -1.0;
   if (end == nullptr || *end != '\0' || errno == ERANGE || !(v >= 1.0) ||
       v > static_cast<double>(max_exact_limit) || v != std::floor(v))
     throw usage_error("exact limit '" + t + "' (" + o.spelling + ") must be a whole number of distinct keys in 1.." +
