@@ -64,12 +64,16 @@ TEST_CASE("exact counter: the hash 0, wrap-around and clusters", "[exact_count]"
   for (std::uint64_t i = 0; i < 5000; ++i) wrap.push_back(~std::uint64_t{0} - i);  // again: duplicates
   CHECK(count_of(wrap) == reference(wrap));
   CHECK(count_of(wrap) == 5000 + 2999);
-  // 60000 hashes with the same top 16 bits: one long cluster at 65536 slots,
-  // which the growth to 131072 slots (at 49152 keys) must rehash correctly.
+  // 3000 hashes with the same top 24 bits (one long probe chain at every
+  // table size reached), mixed with 102000 random ones that make the table
+  // grow twice (at 49152 and 98304 keys) — the chain must survive the rehash.
   std::vector<std::uint64_t> cluster;
-  for (std::uint64_t i = 0; i < 60000; ++i) cluster.push_back((std::uint64_t{0xABCD} << 48) | (i * 0x9E3779B9u % (1u << 31)));
-  for (std::uint64_t i = 0; i < 60000; i += 7) cluster.push_back(cluster[i]);
+  hashsketch_test::splitmix64 rng{7};
+  for (std::uint64_t i = 0; i < 105000; ++i)
+    cluster.push_back(i % 35 == 0 ? (std::uint64_t{0xABCDEF} << 40) | i : rng());
+  for (std::uint64_t i = 0; i < 105000; i += 7) cluster.push_back(cluster[i]);  // duplicates of both kinds
   CHECK(count_of(cluster) == reference(cluster));
+  CHECK(reference(cluster) == 105000);
 }
 
 TEST_CASE("exact counter: the limit", "[exact_count]") {
