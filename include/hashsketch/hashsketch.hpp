@@ -2,6 +2,7 @@
 #define HASHSKETCH_HASHSKETCH_HPP
 
 // Umbrella header: everything public in hashsketch.
+#include "accuracy_monitor.hpp"
 #include "addressing.hpp"
 #include "basic_sketch.hpp"
 #include "datasketches.hpp"
