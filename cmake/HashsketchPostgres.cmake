@@ -25,11 +25,14 @@ if(HASHSKETCH_PG_CONFIG)
 endif()
 find_program(HASHSKETCH_PG_CTL pg_ctl HINTS ${_hashsketch_pg_hints} NO_DEFAULT_PATH)
 if(HASHSKETCH_PG_CTL)
-  get_filename_component(HASHSKETCH_PG_BINDIR ${HASHSKETCH_PG_CTL} DIRECTORY)
+  get_filename_component(_bindir ${HASHSKETCH_PG_CTL} DIRECTORY)
+  # A cache entry, so that every directory that includes this module (after
+  # the include guard) sees it.
+  set(HASHSKETCH_PG_BINDIR ${_bindir} CACHE INTERNAL "PostgreSQL server binaries")
 else()
   # Keep a path: the fixture then fails at run time with a clear message,
   # which is what CI must see (a missing server is a failure, not a skip).
-  set(HASHSKETCH_PG_BINDIR /usr/lib/postgresql/15/bin)
+  set(HASHSKETCH_PG_BINDIR /usr/lib/postgresql/15/bin CACHE INTERNAL "PostgreSQL server binaries")
   message(WARNING "pg_ctl not found: the PostgreSQL server tests will fail (scripts/install-deps.sh installs postgresql-15 postgresql-15-hll)")
 endif()
 

@@ -19,7 +19,13 @@ state=${2:-}
 [ -n "$mode" ] && [ -n "$state" ] || { echo "usage: $0 start|stop|exec <state dir> ..." >&2; exit 2; }
 
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -ne 0 ]; then
+    "$@"
+  elif command -v runuser >/dev/null 2>&1; then
+    runuser -u postgres -- "$@"
+  else
+    su -s /bin/sh postgres -c "$(printf '%q ' "$@")"
+  fi
 }
 
 cleanup_dir() {
@@ -44,7 +50,11 @@ start)
   rm -f "$state/port" "$state/datadir"
   # If a previous run left a server behind (crash of ctest), stop it first.
   "$0" stop "$state" "$bindir" >/dev/null 2>&1 || true
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/hashsketch-pg.XXXXXX") || { echo "FAIL: mktemp" >&2; exit 1; }
+  # As root the directory must be reachable by the postgres user: /tmp, not
+  # a private $TMPDIR.
+  base=${TMPDIR:-/tmp}
+  [ "$(id -u)" -eq 0 ] && base=/tmp
+  tmp=$(mktemp -d "$base/hashsketch-pg.XXXXXX") || { echo "FAIL: mktemp" >&2; exit 1; }
   chmod 755 "$tmp"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$tmp"
   echo "$tmp" > "$state/datadir"
