@@ -56,27 +56,50 @@ inline std::size_t pg_effective_threshold(std::int64_t expthresh, unsigned log2m
   return ((std::size_t{regwidth} << log2m) + 7u) / 8u / 8u;
 }
 
-/// `n` (≤ 25) bits at bit offset `bit` of p, MSB first. The caller guarantees
-/// bit + n ≤ 8 × (bytes available at p).
-inline std::uint32_t pg_read_bits(const unsigned char* p, std::size_t bit, unsigned n) noexcept {
-  const std::size_t byte = bit / 8u;
-  const unsigned need = static_cast<unsigned>(bit % 8u) + n;
-  const unsigned nbytes = (need + 7u) / 8u;
-  std::uint64_t acc = 0;
-  for (unsigned i = 0; i < nbytes; ++i) acc = (acc << 8) | p[byte + i];
-  acc >>= nbytes * 8u - need;
-  return static_cast<std::uint32_t>(acc & ((std::uint64_t{1} << n) - 1u));
-}
+/// Reads consecutive fields of up to 25 bits, MSB first. The caller checks
+/// beforehand that the fields fit in the buffer (it never loads a byte that
+/// the fields read so far do not need).
+class pg_bit_reader {
+ public:
+  explicit pg_bit_reader(const unsigned char* p) noexcept : p_(p) {}
+  std::uint32_t get(unsigned n) noexcept {
+    while (have_ < n) {
+      acc_ = (acc_ << 8) | *p_++;
+      have_ += 8;
+    }
+    have_ -= n;
+    return static_cast<std::uint32_t>((acc_ >> have_) & ((std::uint64_t{1} << n) - 1u));
+  }
 
-/// ORs the low n (≤ 25) bits of v in at bit offset `bit`, MSB first (out is zeroed).
-inline void pg_write_bits(std::uint8_t* p, std::size_t bit, unsigned n, std::uint32_t v) noexcept {
-  const std::size_t byte = bit / 8u;
-  const unsigned need = static_cast<unsigned>(bit % 8u) + n;
-  const unsigned nbytes = (need + 7u) / 8u;
-  const std::uint64_t acc = static_cast<std::uint64_t>(v) << (nbytes * 8u - need);
-  for (unsigned i = 0; i < nbytes; ++i)
-    p[byte + i] = static_cast<std::uint8_t>(p[byte + i] | static_cast<std::uint8_t>(acc >> (8u * (nbytes - 1u - i))));
-}
+ private:
+  const unsigned char* p_;
+  std::uint64_t acc_ = 0;
+  unsigned have_ = 0;
+};
+
+/// Appends consecutive fields of up to 25 bits, MSB first, into a buffer
+/// sized for them; finish() writes the last partial byte, zero-padded.
+class pg_bit_writer {
+ public:
+  explicit pg_bit_writer(std::uint8_t* p) noexcept : p_(p) {}
+  void put(std::uint32_t v, unsigned n) noexcept {
+    acc_ = (acc_ << n) | v;
+    have_ += n;
+    while (have_ >= 8) {
+      have_ -= 8;
+      *p_++ = static_cast<std::uint8_t>(acc_ >> have_);
+    }
+  }
+  void finish() noexcept {
+    if (have_ != 0) *p_++ = static_cast<std::uint8_t>(acc_ << (8u - have_));
+    have_ = 0;
+  }
+
+ private:
+  std::uint8_t* p_;
+  std::uint64_t acc_ = 0;
+  unsigned have_ = 0;
+};
 
 /// The parameters of a value to write, after checking them as the extension's
 /// check_modifiers does (and against what the sketch can represent).
@@ -200,20 +223,18 @@ void pg_write(const postgres_hyperloglog<P, R, A>& s, const pg_resolved& o, cons
       const unsigned chunk = o.log2m + o.regwidth;
       const std::size_t bits = plan.nonzero * chunk;
       out.resize(pg_header_size + (bits + 7u) / 8u, 0);
-      std::size_t at = 0;
-      for (std::size_t i = 0; i < plan.regs.size(); ++i) {
-        if (plan.regs[i] == 0) continue;
-        pg_write_bits(out.data() + pg_header_size, at, chunk,
-                      static_cast<std::uint32_t>((i << o.regwidth) | plan.regs[i]));
-        at += chunk;
-      }
+      pg_bit_writer w(out.data() + pg_header_size);
+      for (std::size_t i = 0; i < plan.regs.size(); ++i)
+        if (plan.regs[i] != 0) w.put(static_cast<std::uint32_t>((i << o.regwidth) | plan.regs[i]), chunk);
+      w.finish();
       return;
     }
     case postgres_type::full: {
       const std::size_t bits = plan.regs.size() * o.regwidth;
       out.resize(pg_header_size + (bits + 7u) / 8u, 0);
-      for (std::size_t i = 0; i < plan.regs.size(); ++i)
-        pg_write_bits(out.data() + pg_header_size, i * o.regwidth, o.regwidth, plan.regs[i]);
+      pg_bit_writer w(out.data() + pg_header_size);
+      for (std::uint8_t v : plan.regs) w.put(v, o.regwidth);
+      w.finish();
       return;
     }
   }
@@ -341,16 +362,16 @@ postgres_hyperloglog<P, Regwidth, Allocator> from_postgres(const void* data, std
     if (body_size != want)
       detail::pg_fail("FULL payload of " + std::to_string(body_size) + " bytes; log2m " + std::to_string(h.log2m) +
                       ", regwidth " + std::to_string(h.regwidth) + " needs " + std::to_string(want));
+    detail::pg_bit_reader rd(body);
     for (std::size_t i = 0; i < m; ++i) {
-      const unsigned v = detail::pg_read_bits(body, i * h.regwidth, h.regwidth);
+      const unsigned v = rd.get(h.regwidth);
       if (v > max_value)
         detail::pg_fail("FULL register " + std::to_string(i) + " holds " + std::to_string(v) +
                         ", above the largest possible value " + std::to_string(max_value));
       regs[i] = static_cast<std::uint8_t>(v);
     }
     const std::size_t used = m * h.regwidth;
-    if (used < bits && detail::pg_read_bits(body, used, static_cast<unsigned>(bits - used)) != 0)
-      detail::pg_fail("FULL padding bits are not zero");
+    if (used < bits && rd.get(static_cast<unsigned>(bits - used)) != 0) detail::pg_fail("FULL padding bits are not zero");
   } else {
     const unsigned chunk = h.log2m + h.regwidth;
     // Entries that fit: at most bits / chunk; the writer padded fewer than 8
@@ -364,9 +385,14 @@ postgres_hyperloglog<P, Regwidth, Allocator> from_postgres(const void* data, std
     std::size_t n = 0;
     std::size_t last_index = 0;
     const std::uint32_t value_mask = (1u << h.regwidth) - 1u;
+    detail::pg_bit_reader rd(body);
+    bool padding_word = false;
     for (; n < n_max; ++n) {
-      const std::uint32_t word = detail::pg_read_bits(body, n * chunk, chunk);
-      if (word == 0 && n >= n_min) break;  // zero padding
+      const std::uint32_t word = rd.get(chunk);
+      if (word == 0 && n >= n_min) {  // zero padding (it was read: count it as used)
+        padding_word = true;
+        break;
+      }
       const std::uint32_t value = word & value_mask;
       const std::size_t index = word >> h.regwidth;
       if (value == 0)
@@ -381,10 +407,9 @@ postgres_hyperloglog<P, Regwidth, Allocator> from_postgres(const void* data, std
       regs[index] = static_cast<std::uint8_t>(value);
       last_index = index;
     }
-    const std::size_t used = n * chunk;
-    for (std::size_t at = used; at < bits; at += 16) {
+    for (std::size_t at = (n + (padding_word ? 1u : 0u)) * chunk; at < bits; at += 16) {
       const unsigned len = static_cast<unsigned>(bits - at < 16 ? bits - at : 16);
-      if (detail::pg_read_bits(body, at, len) != 0) detail::pg_fail("SPARSE padding bits are not zero");
+      if (rd.get(len) != 0) detail::pg_fail("SPARSE padding bits are not zero");
     }
   }
 
