@@ -17,6 +17,7 @@
 #include "sampler.hpp"
 #include "set_operations.hpp"
 #include "time_window.hpp"
+#include "postgresql.hpp"
 #include "version.hpp"
 
 #endif  // HASHSKETCH_HASHSKETCH_HPP
