@@ -12,6 +12,6 @@ foreach(bad IN ITEMS 1 2)
   add_test(NAME compile_fail_postgres_key_${bad}
            COMMAND ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target compile_fail_postgres_key_${bad})
 endforeach()
-set_tests_properties(compile_fail_postgres_key_1 PROPERTIES LABELS "unit" PASS_REGULAR_EXPRESSION "deleted")
-set_tests_properties(compile_fail_postgres_key_2 PROPERTIES LABELS "unit"
+set_tests_properties(compile_fail_postgres_key_1 PROPERTIES LABELS "compile" PASS_REGULAR_EXPRESSION "deleted")
+set_tests_properties(compile_fail_postgres_key_2 PROPERTIES LABELS "compile"
   PASS_REGULAR_EXPRESSION "regwidth must be in 1\\.\\.7")
