@@ -49,14 +49,15 @@ int command_count(int argc, char** argv) {
   const std::vector<option_spec> specs = {
       {'p', "precision", true}, {'f', "field", true},  {'d', "delimiter", true}, {'e', "estimator", true},
       {0, "format", true},      {'o', "output", true}, {'s', "seed", true},      {'c', "confidence", true},
-      {'q', "quiet", false},    {'j', "threads", true},
+      {'q', "quiet", false},    {'j', "threads", true},    {0, "sketch", true},
   };
   const parsed_args args = parse_args(argc, argv, 2, specs);
   if (args.help) return -1;  // main prints the command's help
 
   unsigned precision = 14;
   scan_config cfg;
-  estimator_choice est = estimator_choice::ertl;
+  estimator_choice est = estimator_choice::kind_default;
+  bool ultraloglog = false;
   output_format format = output_format::text;
   std::string output;
   std::uint64_t seed = 0;
@@ -73,7 +74,16 @@ int command_count(int argc, char** argv) {
     else if (o.name == "confidence") confidence = parse_confidence(o);
     else if (o.name == "quiet") cfg.quiet = true;
     else if (o.name == "threads") threads = parse_threads(o);
+    else if (o.name == "sketch") {
+      if (o.value != "hyperloglog" && o.value != "ultraloglog")
+        throw usage_error("sketch " + std::string(o.value) + " (" + o.spelling + ") must be hyperloglog or ultraloglog");
+      ultraloglog = o.value == "ultraloglog";
+    }
   }
+  if (est == estimator_choice::kind_default) est = ultraloglog ? estimator_choice::fgra : estimator_choice::ertl;
+  if (ultraloglog != is_ull_estimator(est))
+    throw usage_error(std::string("estimator ") + estimator_name(est) + " does not apply to --sketch " +
+                      (ultraloglog ? "ultraloglog" : "hyperloglog"));
   if (output.empty() && std::any_of(args.options.begin(), args.options.end(),
                                     [](const parsed_option& o) { return o.name == "output"; }))
     throw usage_error("option '-o' needs a file name");
@@ -81,7 +91,8 @@ int command_count(int argc, char** argv) {
   std::vector<std::string> inputs = args.operands;
   if (inputs.empty()) inputs.push_back("-");
 
-  std::unique_ptr<any_sketch> sketch = make_hyperloglog(precision, seed);
+  std::unique_ptr<any_sketch> sketch =
+      ultraloglog ? make_ultraloglog(precision, seed) : make_hyperloglog(precision, seed);
   scan_totals totals;
   if (threads > 1 && all_regular_files(inputs)) {
     // One sketch per worker, merged at the end: merge is exact, so the result
