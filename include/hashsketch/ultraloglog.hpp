@@ -424,6 +424,7 @@ struct ull_math {
     double p4_eta23, p4_eta01, p4_eta3, p4_eta1, p2_eta_x, phi_1, p_initial;
     double p2_eta02, p2_eta13, p2_eta2, p2_eta3;
     std::array<double, 236> contribution;  // register byte − 4P − 4 → η_h·2^(−τu)
+    std::array<double, 17> factor;         // estimation_factor(p), p = 4..16
   };
   static const fgra_constants& fgra() noexcept {
     static const fgra_constants c = [] {
@@ -449,6 +450,7 @@ struct ull_math {
       k.p2_eta2 = k.pow_2_minus_tau * e[2];
       k.p2_eta3 = k.pow_2_minus_tau * e[3];
       for (int j = 0; j < 236; ++j) k.contribution[j] = e[j & 3] * std::pow(2.0, -tau * ((j + 12) >> 2));
+      for (unsigned p = 4; p <= 16; ++p) k.factor[p] = estimation_factor(p);
       return k;
     }();
     return c;
@@ -566,7 +568,7 @@ struct ull_math {
     if (w0 > 0 || w1 > 0 || w2 > 0 || w3 > 0)
       sum += large_range_contribution(w0, w1, w2, w3, m, 65 - static_cast<int>(p));
     if (!(sum > 0)) sum = static_cast<double>(m) * eta()[3] * std::pow(k.pow_2_minus_tau, 65 - static_cast<int>(p));
-    return estimation_factor(p) * std::pow(sum, k.minus_inv_tau);
+    return k.factor[p] * std::pow(sum, k.minus_inv_tau);
   }
 
   // --- maximum likelihood ---------------------------------------------------

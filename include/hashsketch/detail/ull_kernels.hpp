@@ -103,20 +103,20 @@ inline void ull_merge_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size
   ull_merge_scalar(dst + i, src + i, n - i);
 }
 
+// AVX2 and AVX-512BW have a byte shuffle, so the three cases become one table
+// lookup: index = 4·min(d, 3) + (lo & 3) (4·d is (hi & FC) − (lo & FC)), and
+// ull_extra_table[index] = (4 | (lo & 3)) >> d & 3.
+//   d = 0: 0 1 2 3   d = 1: 2 2 3 3   d = 2: 1 1 1 1   d ≥ 3: 0 0 0 0
 HASHSKETCH_TARGET("avx2")
 inline __m256i ull_union_avx2(__m256i a, __m256i b) noexcept {
+  const __m256i table = _mm256_setr_epi8(0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
+                                         0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0);
   const __m256i top = _mm256_set1_epi8(static_cast<char>(0xFC));
-  const __m256i three = _mm256_set1_epi8(3), two = _mm256_set1_epi8(2), one = _mm256_set1_epi8(1);
   const __m256i hi = _mm256_max_epu8(a, b), lo = _mm256_min_epu8(a, b);
-  const __m256i diff = _mm256_sub_epi8(_mm256_and_si256(hi, top), _mm256_and_si256(lo, top));
-  const __m256i d0 = _mm256_cmpeq_epi8(diff, _mm256_setzero_si256());
-  const __m256i d1 = _mm256_cmpeq_epi8(diff, _mm256_set1_epi8(4));
-  const __m256i d2 = _mm256_cmpeq_epi8(diff, _mm256_set1_epi8(8));
-  const __m256i lo_bit1 = _mm256_srli_epi16(_mm256_and_si256(lo, two), 1);
-  __m256i extra = _mm256_and_si256(d0, _mm256_and_si256(lo, three));
-  extra = _mm256_or_si256(extra, _mm256_and_si256(d1, _mm256_or_si256(two, lo_bit1)));
-  extra = _mm256_or_si256(extra, _mm256_and_si256(d2, one));
-  return _mm256_or_si256(hi, extra);
+  const __m256i lo_top = _mm256_and_si256(lo, top);
+  const __m256i four_d = _mm256_sub_epi8(_mm256_and_si256(hi, top), lo_top);
+  const __m256i index = _mm256_or_si256(_mm256_min_epu8(four_d, _mm256_set1_epi8(12)), _mm256_xor_si256(lo, lo_top));
+  return _mm256_or_si256(hi, _mm256_shuffle_epi8(table, index));
 }
 
 HASHSKETCH_TARGET("avx2")
@@ -138,48 +138,43 @@ inline void ull_merge_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size
   ull_merge_scalar(dst + i, src + i, n - i);
 }
 
-// AVX-512BW: the three comparisons become mask registers and the selection
-// masked moves.
+// AVX-512BW: the table lookup of the AVX2 kernel on 64 bytes.
 HASHSKETCH_TARGET("avx512f,avx512bw")
 inline void ull_merge_avx512(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
-  const __m512i top = _mm512_set1_epi8(static_cast<char>(0xFC));
-  const __m512i three = _mm512_set1_epi8(3), two = _mm512_set1_epi8(2), one = _mm512_set1_epi8(1);
-  const __m512i four = _mm512_set1_epi8(4), eight = _mm512_set1_epi8(8);
+  alignas(64) static const std::uint8_t extra[64] = {0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
+                                                     0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
+                                                     0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
+                                                     0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0};
+  const __m512i table = _mm512_loadu_si512(extra);
+  const __m512i top = _mm512_set1_epi8(static_cast<char>(0xFC)), twelve = _mm512_set1_epi8(12);
   std::size_t i = 0;
   for (; i + 64 <= n; i += 64) {
     const __m512i a = _mm512_loadu_si512(dst + i);
     const __m512i b = _mm512_loadu_si512(src + i);
     const __m512i hi = _mm512_max_epu8(a, b), lo = _mm512_min_epu8(a, b);
-    const __m512i diff = _mm512_sub_epi8(_mm512_and_si512(hi, top), _mm512_and_si512(lo, top));
-    const __mmask64 d0 = _mm512_cmpeq_epi8_mask(diff, _mm512_setzero_si512());
-    const __mmask64 d1 = _mm512_cmpeq_epi8_mask(diff, four);
-    const __mmask64 d2 = _mm512_cmpeq_epi8_mask(diff, eight);
-    const __m512i lo_bit1 = _mm512_srli_epi16(_mm512_and_si512(lo, two), 1);
-    __m512i extra = _mm512_maskz_mov_epi8(d0, _mm512_and_si512(lo, three));
-    extra = _mm512_mask_mov_epi8(extra, d1, _mm512_or_si512(two, lo_bit1));
-    extra = _mm512_mask_mov_epi8(extra, d2, one);
-    _mm512_storeu_si512(dst + i, _mm512_or_si512(hi, extra));
+    const __m512i lo_top = _mm512_and_si512(lo, top);
+    const __m512i four_d = _mm512_sub_epi8(_mm512_and_si512(hi, top), lo_top);
+    const __m512i index = _mm512_or_si512(_mm512_min_epu8(four_d, twelve), _mm512_xor_si512(lo, lo_top));
+    _mm512_storeu_si512(dst + i, _mm512_or_si512(hi, _mm512_shuffle_epi8(table, index)));
   }
   ull_merge_avx2(dst + i, src + i, n - i);
 }
 #endif  // HASHSKETCH_ARCH_X86
 
 #if defined(HASHSKETCH_ARCH_AARCH64)
+// NEON: the table lookup of the AVX2 kernel (vqtbl1q_u8).
 inline void ull_merge_neon(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
-  const uint8x16_t top = vdupq_n_u8(0xFC), three = vdupq_n_u8(3), two = vdupq_n_u8(2), one = vdupq_n_u8(1);
+  static const std::uint8_t extra[16] = {0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0};
+  const uint8x16_t table = vld1q_u8(extra);
+  const uint8x16_t top = vdupq_n_u8(0xFC), twelve = vdupq_n_u8(12);
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const uint8x16_t a = vld1q_u8(dst + i), b = vld1q_u8(src + i);
     const uint8x16_t hi = vmaxq_u8(a, b), lo = vminq_u8(a, b);
-    const uint8x16_t diff = vsubq_u8(vandq_u8(hi, top), vandq_u8(lo, top));
-    const uint8x16_t d0 = vceqq_u8(diff, vdupq_n_u8(0));
-    const uint8x16_t d1 = vceqq_u8(diff, vdupq_n_u8(4));
-    const uint8x16_t d2 = vceqq_u8(diff, vdupq_n_u8(8));
-    const uint8x16_t lo_bit1 = vshrq_n_u8(vandq_u8(lo, two), 1);
-    uint8x16_t extra = vandq_u8(d0, vandq_u8(lo, three));
-    extra = vorrq_u8(extra, vandq_u8(d1, vorrq_u8(two, lo_bit1)));
-    extra = vorrq_u8(extra, vandq_u8(d2, one));
-    vst1q_u8(dst + i, vorrq_u8(hi, extra));
+    const uint8x16_t lo_top = vandq_u8(lo, top);
+    const uint8x16_t four_d = vsubq_u8(vandq_u8(hi, top), lo_top);
+    const uint8x16_t index = vorrq_u8(vminq_u8(four_d, twelve), veorq_u8(lo, lo_top));
+    vst1q_u8(dst + i, vorrq_u8(hi, vqtbl1q_u8(table, index)));
   }
   ull_merge_scalar(dst + i, src + i, n - i);
 }
