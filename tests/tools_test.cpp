@@ -673,3 +673,37 @@ TEST_CASE("saved sketches describe themselves and keep their estimator", "[tools
 TEST_CASE("tools not built", "[tools]") { WARN("HASHSKETCH_BUILD_TOOLS is OFF: the CLI tests are skipped"); }
 
 #endif
+
+TEST_CASE("count --sketch ultraloglog; merge, estimate and info on saved ULL sketches", "[tools][ultraloglog]") {
+  const weblog& w = generated();
+  std::string first, second;
+  for (std::size_t i = 0; i < w.lines1.size(); ++i) (i < w.lines1.size() / 2 ? first : second) += w.lines1[i] + "\n";
+  write_file(path("uh1.tsv"), first);
+  write_file(path("uh2.tsv"), second);
+  REQUIRE(run("count -q -f 3 -p 12 --sketch ultraloglog -o u1.hsk uh1.tsv").status == 0);
+  REQUIRE(run("count -q -f 3 -p 12 --sketch ultraloglog -o u2.hsk uh2.tsv").status == 0);
+  const result whole = run("count -q -f 3 -p 12 --sketch ultraloglog -o uw.hsk '" + w.day1 + "'");
+  REQUIRE(whole.status == 0);
+  CHECK(contains(whole.out, "P=12, fgra, rse 1.22%"));
+  // the union of the halves is the sketch of the whole, byte for byte
+  REQUIRE(run("merge -o um.hsk u1.hsk u2.hsk").status == 0);
+  CHECK(read_file(path("um.hsk")) == read_file(path("uw.hsk")));
+  CHECK(read_file(path("uw.hsk"))[5] == 4);  // kind 4 (docs/FORMAT.md)
+  CHECK(run("estimate --union u1.hsk u2.hsk").out == run("estimate uw.hsk").out);
+  CHECK(contains(run("estimate -e ml uw.hsk").out, ", ml, "));
+  const result info = run("info uw.hsk");
+  CHECK(contains(info.out, "kind:       ultraloglog"));
+  CHECK(contains(info.out, "bytes:      4128"));
+  // folding works as for HyperLogLog
+  REQUIRE(run("count -q -f 3 -p 10 --sketch ultraloglog -o u10.hsk uh2.tsv").status == 0);
+  REQUIRE(run("count -q -f 3 -p 10 --sketch ultraloglog -o uw10.hsk uh1.tsv uh2.tsv").status == 0);
+  REQUIRE(run("merge --fold -o uf.hsk u1.hsk u10.hsk").status == 0);
+  CHECK(read_file(path("uf.hsk")) == read_file(path("uw10.hsk")));
+  // kinds and estimators do not mix
+  REQUIRE(run("count -q -f 3 -p 12 -o hh.hsk uh1.tsv").status == 0);
+  CHECK(run("merge -o x.hsk u1.hsk hh.hsk").status == 1);
+  CHECK(run("estimate -e ertl u1.hsk").status == 1);
+  CHECK(run("estimate -e fgra hh.hsk").status == 1);
+  CHECK(run("count -q --sketch ultraloglog -e classic uh1.tsv").status == 2);
+  CHECK(run("count -q --sketch bloom uh1.tsv").status == 2);
+}

@@ -58,7 +58,7 @@ int command_count(int argc, char** argv) {
   const std::vector<option_spec> specs = {
       {'p', "precision", true}, {'f', "field", true},  {'d', "delimiter", true}, {'e', "estimator", true},
       {0, "format", true},      {'o', "output", true}, {'s', "seed", true},      {'c', "confidence", true},
-      {'q', "quiet", false},    {'j', "threads", true},
+      {'q', "quiet", false},    {'j', "threads", true},    {0, "sketch", true},
       {0, "exact", false},      {0, "exact-limit", true}, {0, "alert-sigma", true},
   };
   const parsed_args args = parse_args(argc, argv, 2, specs);
@@ -66,7 +66,8 @@ int command_count(int argc, char** argv) {
 
   unsigned precision = 14;
   scan_config cfg;
-  estimator_choice est = estimator_choice::ertl;
+  estimator_choice est = estimator_choice::kind_default;
+  bool ultraloglog = false;
   output_format format = output_format::text;
   std::string output;
   std::uint64_t seed = 0;
@@ -89,10 +90,19 @@ int command_count(int argc, char** argv) {
     else if (o.name == "exact") exact = true;
     else if (o.name == "exact-limit") exact_limit = parse_exact_limit(o);
     else if (o.name == "alert-sigma") alert_sigma = parse_alert_sigma(o);
+    else if (o.name == "sketch") {
+      if (o.value != "hyperloglog" && o.value != "ultraloglog")
+        throw usage_error("sketch " + std::string(o.value) + " (" + o.spelling + ") must be hyperloglog or ultraloglog");
+      ultraloglog = o.value == "ultraloglog";
+    }
   }
   for (const parsed_option& o : args.options)
     if (!exact && (o.name == "exact-limit" || o.name == "alert-sigma"))
       throw usage_error("option '" + o.spelling + "' needs --exact");
+  if (est == estimator_choice::kind_default) est = ultraloglog ? estimator_choice::fgra : estimator_choice::ertl;
+  if (ultraloglog != is_ull_estimator(est))
+    throw usage_error(std::string("estimator ") + estimator_name(est) + " does not apply to --sketch " +
+                      (ultraloglog ? "ultraloglog" : "hyperloglog"));
   if (output.empty() && std::any_of(args.options.begin(), args.options.end(),
                                     [](const parsed_option& o) { return o.name == "output"; }))
     throw usage_error("option '-o' needs a file name");
@@ -100,7 +110,8 @@ int command_count(int argc, char** argv) {
   std::vector<std::string> inputs = args.operands;
   if (inputs.empty()) inputs.push_back("-");
 
-  std::unique_ptr<any_sketch> sketch = make_hyperloglog(precision, seed);
+  std::unique_ptr<any_sketch> sketch =
+      ultraloglog ? make_ultraloglog(precision, seed) : make_hyperloglog(precision, seed);
   std::unique_ptr<exact_distinct_counter> exact_counter;
   if (exact) exact_counter = std::make_unique<exact_distinct_counter>(exact_limit);
   scan_totals totals;

@@ -12,12 +12,14 @@
 #include "hyperloglog.hpp"
 #include "intersection.hpp"
 #include "loglog.hpp"
+#include "martingale.hpp"
 #include "parallel.hpp"
 #include "redis.hpp"
 #include "sampler.hpp"
 #include "set_operations.hpp"
 #include "time_window.hpp"
 #include "postgresql.hpp"
+#include "ultraloglog.hpp"
 #include "version.hpp"
 
 #endif  // HASHSKETCH_HASHSKETCH_HPP
