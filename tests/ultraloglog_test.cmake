@@ -16,5 +16,5 @@ foreach(p IN ITEMS 3 17)
   add_test(NAME compile_fail_ultraloglog_precision_${p}
            COMMAND ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target compile_fail_ultraloglog_precision_${p})
   set_tests_properties(compile_fail_ultraloglog_precision_${p} PROPERTIES
-    LABELS "unit" PASS_REGULAR_EXPRESSION "precision P must be in 4\\.\\.16")
+    LABELS "compile" PASS_REGULAR_EXPRESSION "precision P must be in 4\\.\\.16")
 endforeach()
