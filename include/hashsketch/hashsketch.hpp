@@ -10,6 +10,7 @@
 #include "hash.hpp"
 #include "hyperloglog.hpp"
 #include "intersection.hpp"
+#include "key_traits.hpp"
 #include "loglog.hpp"
 #include "parallel.hpp"
 #include "redis.hpp"
