@@ -191,6 +191,22 @@ TEST_CASE("native sketches: integer keys convert to uint64 (sign- or zero-extend
   CHECK(e == f);
 }
 
+TEST_CASE("enumerations are added as their underlying integer (0.1.0 converted unscoped ones implicitly)") {
+  enum plain : int { minus_one = -1 };
+  enum class small : std::uint16_t { top = 0xFFFF };
+  native a, b, c, d;
+  a.add(minus_one);
+  b.add(-1);
+  CHECK(a == b);
+  c.add(small::top);
+  d.add(std::uint16_t{0xFFFF});
+  CHECK(c == d);
+  ds e, f;
+  e.add(small::top);
+  f.add(std::int16_t{-1});  // DataSketches: uint16 → int16 → int64
+  CHECK(e == f);
+}
+
 TEST_CASE("the byte overloads take char, unsigned char, signed char and std::byte pointers alike") {
   const char text[] = {'k', 'e', 'y', '-', '1'};
   unsigned char u[5];

@@ -204,6 +204,11 @@ class basic_sketch {
   void add(Int key) noexcept {
     add_hash(hasher_(key));
   }
+  /// Adds an enumeration value as its underlying integer (as add(Int)).
+  template <class Enum, std::enable_if_t<std::is_enum<Enum>::value, int> = 0>
+  void add(Enum key) noexcept {
+    add(static_cast<std::underlying_type_t<Enum>>(key));
+  }
   /// Adds a floating-point key, only where the hasher defines a floating rule
   /// (Hasher::hashes_floating: DataSketches' canonical double, −0.0 → +0.0,
   /// one NaN; float as the double it converts to). Elsewhere it is deleted:
