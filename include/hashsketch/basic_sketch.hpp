@@ -27,6 +27,7 @@
 #include "errors.hpp"
 #include "estimators.hpp"
 #include "hash.hpp"
+#include "key_traits.hpp"
 
 namespace hashsketch {
 
@@ -39,6 +40,26 @@ template <class Family, unsigned P, class Hasher, class Allocator, class Address
 class basic_sketch;
 
 namespace detail {
+/// Integer types that add(Int) takes: every integral type but bool.
+template <class T>
+struct is_integer_key
+    : std::integral_constant<bool, std::is_integral<T>::value && !std::is_same<std::remove_cv_t<T>, bool>::value> {};
+/// Pointee types of add(pointer, size): character and byte types only.
+template <class T>
+struct is_byte_like
+    : std::integral_constant<bool, std::is_same<std::remove_cv_t<T>, char>::value ||
+                                       std::is_same<std::remove_cv_t<T>, unsigned char>::value ||
+                                       std::is_same<std::remove_cv_t<T>, signed char>::value ||
+                                       std::is_same<std::remove_cv_t<T>, std::byte>::value> {};
+/// A hasher opts into floating-point keys with `static constexpr bool
+/// hashes_floating = true` and an operator() for the type (float, double;
+/// long double never: no engine defines its bytes).
+template <class H, class F, class = void>
+struct hasher_hashes_floating : std::false_type {};
+template <class H, class F>
+struct hasher_hashes_floating<H, F, std::enable_if_t<H::hashes_floating>>
+    : std::integral_constant<bool, !std::is_same<std::remove_cv_t<F>, long double>::value> {};
+
 /// Write access to a sketch's registers for the library's own codecs and
 /// kernels (Redis / DataSketches readers, merge_all). Users never need it:
 /// anything written must be a valid register value (≤ max_rank), and
@@ -104,6 +125,10 @@ class basic_sketch {
   static_assert(P >= 4 && P <= 16, "hashsketch: precision P must be in 4..16");
   static_assert(std::is_same<typename std::allocator_traits<Allocator>::value_type, std::uint8_t>::value,
                 "hashsketch: the allocator must allocate std::uint8_t");
+  // register_histogram has one counter per value 0..63; a layout whose ranks
+  // reached 64 would index past it (update, the kernels' histogram pass).
+  static_assert(Addressing::max_rank(P) < std::tuple_size<register_histogram>::value,
+                "hashsketch: the addressing policy's max_rank(P) must fit the 64-slot register histogram");
 
  public:
   using family_type = Family;
@@ -126,6 +151,39 @@ class basic_sketch {
     histogram_[0] = static_cast<std::uint32_t>(register_count);
   }
 
+  /// Copies: equal, independent sketches (allocates m bytes).
+  basic_sketch(const basic_sketch&) = default;
+  basic_sketch& operator=(const basic_sketch&) = default;
+  /// Takes other's registers; other is left a valid empty sketch with its
+  /// hasher (every member works on it, as on a new one). To do that it
+  /// receives m fresh zero bytes from its allocator: the move allocates and
+  /// may throw what the allocator throws, leaving other unchanged.
+  basic_sketch(basic_sketch&& other)
+      : registers_(register_count, std::uint8_t{0}, other.registers_.get_allocator()),
+        histogram_(other.histogram_),
+        histogram_valid_(other.histogram_valid_),
+        hasher_(other.hasher_) {
+    registers_.swap(other.registers_);  // equal allocators: a pointer swap
+    other.clear();
+  }
+  /// Takes other's registers and hasher by exchanging register arrays (no
+  /// allocation); other is left a valid empty sketch with its own hasher. O(m).
+  basic_sketch& operator=(basic_sketch&& other) noexcept {
+    if (this != &other) {
+      if (std::allocator_traits<Allocator>::propagate_on_container_swap::value ||
+          registers_.get_allocator() == other.registers_.get_allocator())
+        registers_.swap(other.registers_);
+      else  // unequal allocators that do not travel: copy the m bytes instead
+        std::copy(other.registers_.begin(), other.registers_.end(), registers_.begin());
+      histogram_ = other.histogram_;
+      histogram_valid_ = other.histogram_valid_;
+      hasher_ = other.hasher_;
+      other.clear();
+    }
+    return *this;
+  }
+  ~basic_sketch() = default;
+
   /// Explicit conversion between sketch families over the same registers
   /// (hyperloglog ⇄ loglog ⇄ superloglog): the registers are copied unchanged,
   /// only the estimator differs — the honest way to compare estimators.
@@ -137,12 +195,65 @@ class basic_sketch {
   // --- adding -------------------------------------------------------------
   // All O(1) (add_many O(n)); never allocate; not thread-safe (one writer).
 
-  /// Adds a 64-bit key (its 8 little-endian bytes are hashed).
-  void add(std::uint64_t key) noexcept { add_hash(hasher_(key)); }
+  /// Adds an integer key of any width and signedness, hashed by the hasher's
+  /// own rule for that type where it has one (murmur3_128_hasher widens as
+  /// DataSketches' update(int32_t) etc. do), else as the value converted to
+  /// std::uint64_t, whose 8 little-endian bytes are hashed (xxh3_hasher:
+  /// signed types sign-extend, unsigned zero-extend). bool is not a key.
+  template <class Int, std::enable_if_t<detail::is_integer_key<Int>::value, int> = 0>
+  void add(Int key) noexcept {
+    add_hash(hasher_(key));
+  }
+  /// Adds an enumeration value as its underlying integer (as add(Int)).
+  template <class Enum, std::enable_if_t<std::is_enum<Enum>::value, int> = 0>
+  void add(Enum key) noexcept {
+    add(static_cast<std::underlying_type_t<Enum>>(key));
+  }
+  /// Adds a floating-point key, only where the hasher defines a floating rule
+  /// (Hasher::hashes_floating: DataSketches' canonical double, −0.0 → +0.0,
+  /// one NaN; float as the double it converts to). Elsewhere it is deleted:
+  /// converting 3.2 and 3.9 to the integer 3 would make them one key.
+  template <class Float, std::enable_if_t<std::is_floating_point<Float>::value &&
+                                              detail::hasher_hashes_floating<Hasher, Float>::value,
+                                          int> = 0>
+  void add(Float key) noexcept {
+    add_hash(hasher_(key));
+  }
+  template <class Float, std::enable_if_t<std::is_floating_point<Float>::value &&
+                                              !detail::hasher_hashes_floating<Hasher, Float>::value,
+                                          int> = 0>
+  void add(Float key) = delete;
+  /// bool and nullptr are not keys (a bool would hash as 0/1, nullptr as a
+  /// null string): deleted, so `add(flag)` and `add(nullptr)` do not compile.
+  template <class B, std::enable_if_t<std::is_same<B, bool>::value || std::is_same<B, std::nullptr_t>::value, int> = 0>
+  void add(B) = delete;
   /// Adds the bytes of a string.
   void add(std::string_view key) noexcept { add_hash(hasher_(key.data(), key.size())); }
-  /// Adds the bytes [data, data + size).
-  void add(const void* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  /// Adds the bytes [data, data + size) as one key. Only character and byte
+  /// pointers are accepted: `add(keys.data(), keys.size())` with integer keys
+  /// would hash their bytes as a single key, so it does not compile (use
+  /// add_many, or a loop of add, for n keys).
+  void add(const char* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  void add(const unsigned char* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  void add(const signed char* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  void add(const std::byte* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  /// add(nullptr, size): the hasher's rule for null data (murmur3_128_hasher
+  /// ignores it, as DataSketches does; xxh3_hasher needs size == 0).
+  void add(std::nullptr_t, std::size_t size) noexcept { add_hash(hasher_(static_cast<const void*>(nullptr), size)); }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  void add(const T*, std::size_t) {
+    static_assert(detail::is_byte_like<T>::value,
+                  "hashsketch: add(pointer, size) hashes size bytes as ONE key and takes only char, unsigned char, "
+                  "signed char or std::byte pointers; for an array of n integer keys call add_many(keys, n) or "
+                  "add(keys[i]) in a loop");
+  }
+  /// Adds a user type through its key_traits<T> specialisation (key_traits.hpp):
+  /// the named fields' canonical bytes are hashed as one key, never padding.
+  /// Allocates only for keys encoded in more than 256 bytes.
+  template <class T, std::enable_if_t<detail::has_key_traits<T>::value, int> = 0>
+  void add(const T& key) {
+    detail::with_key_bytes(key, [this](const void* data, std::size_t size) { add_hash(hasher_(data, size)); });
+  }
   /// Adds an already hashed value (the caller guarantees uniform hash bits).
   void add_hash(hash_type hash) noexcept {
     std::size_t index;

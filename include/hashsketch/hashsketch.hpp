@@ -11,6 +11,7 @@
 #include "hash.hpp"
 #include "hyperloglog.hpp"
 #include "intersection.hpp"
+#include "key_traits.hpp"
 #include "loglog.hpp"
 #include "martingale.hpp"
 #include "parallel.hpp"
