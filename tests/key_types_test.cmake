@@ -12,9 +12,9 @@ foreach(check IN ITEMS pointer window_pointer double)
   add_test(NAME compile_fail_add_${check}
            COMMAND ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target compile_fail_add_${check})
 endforeach()
-set_tests_properties(compile_fail_add_pointer PROPERTIES LABELS "unit"
+set_tests_properties(compile_fail_add_pointer PROPERTIES LABELS "compile"
   PASS_REGULAR_EXPRESSION "hashes size bytes as ONE key")
-set_tests_properties(compile_fail_add_window_pointer PROPERTIES LABELS "unit"
+set_tests_properties(compile_fail_add_window_pointer PROPERTIES LABELS "compile"
   PASS_REGULAR_EXPRESSION "time_window::add\\(t, pointer, size\\) hashes size bytes as ONE key")
-set_tests_properties(compile_fail_add_double PROPERTIES LABELS "unit"
+set_tests_properties(compile_fail_add_double PROPERTIES LABELS "compile"
   PASS_REGULAR_EXPRESSION "deleted")
