@@ -23,11 +23,13 @@ namespace {
 using hashsketch::register_stats;
 using hashsketch::detail::kernel_table;
 
-/// The kernel sets built for this architecture that this CPU runs.
+/// The kernel sets built for this architecture that this CPU runs, and the
+/// tuned default table.
 std::vector<const kernel_table*> supported_sets() {
   std::vector<const kernel_table*> out;
   for (const char* name : hashsketch::detail::all_isa_names)
     if (const kernel_table* t = hashsketch::detail::kernels_for(name)) out.push_back(t);
+  out.push_back(&hashsketch::detail::best_kernels());  // the tuned default mixes sets
   return out;
 }
 

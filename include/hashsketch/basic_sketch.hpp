@@ -22,7 +22,7 @@
 
 #include "addressing.hpp"
 #include "detail/bytes.hpp"
-#include "detail/dispatch.hpp"
+#include "detail/kernel_table.hpp"
 #include "detail/stats.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
@@ -35,8 +35,12 @@ struct interval {
   double lower, estimate, upper;
 };
 
+// Pinned builds (HASHSKETCH_PIN_ISA) get their own basic_sketch symbols:
+// its members call the pinned kernels (detail/kernel_table.hpp).
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
 class basic_sketch;
+HASHSKETCH_PIN_NAMESPACE_END
 
 namespace detail {
 /// Write access to a sketch's registers for the library's own codecs and
@@ -99,6 +103,7 @@ constexpr std::size_t checksum_size = 8;
 /// concurrently while no thread modifies the sketch (const members never
 /// write, not even a cache); add, merge, clear and assignment need exclusive
 /// access. Sketches are values: copy them per thread and merge the copies.
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
 class basic_sketch {
   static_assert(P >= 4 && P <= 16, "hashsketch: precision P must be in 4..16");
@@ -460,6 +465,7 @@ class basic_sketch {
   bool histogram_valid_ = true;
   Hasher hasher_;
 };
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace hashsketch
 
