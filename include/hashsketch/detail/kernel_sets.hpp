@@ -138,6 +138,40 @@ inline xxh3_max_update_fn fastest_max_update(const xxh3_max_update_fn* candidate
   return candidates[winner];
 }
 
+using register_stats_fn = void (*)(const std::uint8_t*, std::size_t, unsigned, hashsketch::register_stats*) noexcept;
+
+/// The faster of two register_stats kernels on this CPU, chosen once like
+/// fastest_max_update(): each runs on the same P = 14 registers shaped like a
+/// sketch after ~6 keys per register (the shape estimate() after a merge
+/// sees), best of three rounds; a tie goes to the first. Why measure: the
+/// AVX-512 VBMI kernel (vpermb per byte group) was ~1.8× the unpruned AVX2
+/// one on a Zen 4, while on an Intel Xeon the AVX2 kernel pruned per block
+/// (one shuffle per byte of 2^(hi−r)) beats it (P = 14: 1.6 vs 2.3 µs).
+inline register_stats_fn faster_register_stats(register_stats_fn first, register_stats_fn second) noexcept {
+  if (first == second) return first;
+  constexpr unsigned p = 14, q = 64 - p;
+  alignas(64) static std::uint8_t regs[std::size_t{1} << p];
+  std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (std::size_t key = 0; key < (std::size_t{6} << p); ++key) {
+    x += 0x9E3779B97F4A7C15ULL;
+    std::size_t index;
+    std::uint8_t rank;
+    leading_zeros_locate(xxh3_len8(x, 0), p, index, rank);  // any well-mixed bits do
+    if (rank > regs[index]) regs[index] = rank;
+  }
+  double best[2] = {1e300, 1e300};
+  const register_stats_fn candidates[2] = {first, second};
+  for (int round = 0; round < 3; ++round)
+    for (int c = 0; c < 2; ++c) {
+      hashsketch::register_stats st;
+      const auto start = std::chrono::steady_clock::now();
+      candidates[c](regs, sizeof regs, q, &st);
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (took.count() < best[c]) best[c] = took.count();
+    }
+  return best[1] < best[0] ? second : first;
+}
+
 #if !defined(HASHSKETCH_EXTERN_KERNELS) || defined(HASHSKETCH_KERNELS_IMPLEMENTATION)
 
 HASHSKETCH_KERNELS_API const kernel_table* isa_table(const char* name) noexcept {
@@ -174,8 +208,9 @@ inline bool x86_is_amd() noexcept {
 ///    AVX-512 merge is 1.6-1.7x faster than AVX2 at P = 12..14 (L1-resident:
 ///    31 vs 55 ns at P = 12, 120 vs 201 ns at P = 14) and level from L2, so
 ///    there it stays. HASHSKETCH_FORCE_ISA=avx512 gives the pure AVX-512 set.
-///  * The stats pass and batch hashing take the widest set (vpermb ~1.8× AVX2;
-///    native 64-bit multiplies ~2×).
+///  * The stats pass: the widest set's or AVX2's, whichever is faster on this
+///    CPU (faster_register_stats()). Batch hashing takes the widest set
+///    (native 64-bit multiplies ~2× AVX2).
 ///  * add_many's bulk update: whichever of the set's own kernel and the
 ///    narrower sets' wins on this CPU (fastest_max_update()).
 HASHSKETCH_KERNELS_API const kernel_table& best_kernels() noexcept {
@@ -191,6 +226,13 @@ HASHSKETCH_KERNELS_API const kernel_table& best_kernels() noexcept {
     if (std::strcmp(k.isa, "avx512") == 0 && x86_is_amd()) {
       k.merge_max = &merge_max_avx2;
       k.merge_max_into = &merge_max_into_avx2;
+    }
+    // The stats pass (estimate() after a merge, estimate_union): the set's
+    // own kernel or AVX2's, whichever is faster here; merge_stats follows.
+    if (x86_has("avx2") && k.register_stats != &register_stats_avx2 &&
+        faster_register_stats(k.register_stats, &register_stats_avx2) == &register_stats_avx2) {
+      k.register_stats = &register_stats_avx2;
+      k.merge_stats = &merge_stats_avx2;
     }
     // Candidates for add_many, the set's own first; distinct ones only.
     xxh3_max_update_fn candidates[3] = {k.xxh3_max_update, nullptr, nullptr};
