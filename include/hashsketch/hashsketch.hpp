@@ -4,6 +4,7 @@
 // Umbrella header: everything public in hashsketch.
 #include "addressing.hpp"
 #include "basic_sketch.hpp"
+#include "concurrent.hpp"
 #include "datasketches.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
