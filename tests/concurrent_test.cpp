@@ -232,6 +232,28 @@ TEST_CASE("a saturated concurrent sketch estimates like hyperloglog", "[concurre
   CHECK(std::isfinite(sketch.estimate()));
 }
 
+TEST_CASE("a snapshot is a full sketch: adds to it and its estimates match a hyperloglog", "[concurrent]") {
+  // snapshot() leaves the copy's histogram to be rebuilt by its first add
+  // (as a merge does); the copy must behave exactly like the reference.
+  const auto first = random_keys(20000, 21), second = random_keys(3000, 22);
+  hashsketch::concurrent_hyperloglog<12> sketch;
+  hashsketch::hyperloglog<12> reference;
+  for (auto k : first) {
+    sketch.add(k);
+    reference.add(k);
+  }
+  auto snap = sketch.snapshot();
+  CHECK(snap.estimate() == reference.estimate());
+  CHECK(snap.histogram() == reference.histogram());
+  for (auto k : second) {
+    snap.add(k);
+    reference.add(k);
+  }
+  CHECK(snap == reference);
+  CHECK(snap.histogram() == reference.histogram());
+  CHECK(snap.estimate() == reference.estimate());
+}
+
 TEST_CASE("add_many equals add for every length around the batch size", "[concurrent]") {
   const auto keys = random_keys(1100, 7);
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{255}, std::size_t{256}, std::size_t{257},
@@ -430,4 +452,40 @@ TEMPLATE_TEST_CASE_SIG("merge_from during adds gives the registers of the union"
   CHECK(final_estimate == reference.estimate());
   CHECK(std::is_sorted(estimates.begin(), estimates.end()));
   CHECK(std::all_of(estimates.begin(), estimates.end(), [&](double e) { return e <= final_estimate; }));
+}
+
+TEST_CASE("rank increases racing on the same words lose no update", "[concurrent]") {
+  // The worst case for the compare-and-swap loop: every add raises its
+  // register, and T = 4 threads own the 4 bytes of the same words, so every
+  // write races with writes of neighbours in its word. A plain load + store
+  // (instead of the CAS) would overwrite a neighbour's fresh byte with its
+  // old value, leaving some register below max_rank at the end. The threads
+  // meet at a barrier before each block of 256 words so they work on the
+  // same words at the same time (as far as the scheduler lets them).
+  using concurrent = hashsketch::concurrent_hyperloglog<16>;
+  constexpr unsigned threads = 4;
+  constexpr std::uint64_t words = concurrent::register_count / 4, block = 256;
+  concurrent sketch;
+  std::atomic<std::uint64_t> arrived{0};
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (std::uint64_t b = 0; b < words / block; ++b) {
+        arrived.fetch_add(1, std::memory_order_acq_rel);
+        while (arrived.load(std::memory_order_acquire) < threads * (b + 1)) std::this_thread::yield();
+        for (unsigned r = 1; r <= concurrent::max_rank; ++r)
+          for (std::uint64_t w = b * block; w < (b + 1) * block; ++w) {
+            // Register 4w + t (the top 16 bits), rank r: r − 1 zero bits and
+            // a one below the index, or all zeros for the largest rank.
+            const std::uint64_t index = 4 * w + t;
+            const std::uint64_t rank_bits = r < concurrent::max_rank ? std::uint64_t{1} << (48 - r) : 0;
+            sketch.add_hash(index << 48 | rank_bits);
+          }
+      }
+    });
+  for (auto& w : workers) w.join();
+  const auto snap = sketch.snapshot();
+  std::size_t below = 0;
+  for (auto v : snap.registers()) below += v != concurrent::max_rank;
+  CHECK(below == 0);
 }
