@@ -100,7 +100,7 @@ TEMPLATE_TEST_CASE_SIG("concurrent adds from 1..8 threads equal one hyperloglog 
   using concurrent = hashsketch::concurrent_hyperloglog<P>;
   // Enough keys to fill the small sketches many times over (heavy contention
   // on few words at P = 4) and a good part of the large ones.
-  const std::size_t n = std::max<std::size_t>(2000, std::min<std::size_t>(4 * concurrent::register_count, 20000));
+  const std::size_t n = std::max<std::size_t>(2000, std::min<std::size_t>(4 * concurrent::register_count, 12000));
   const auto keys = random_keys(n, 0xC0FFEE + P);
   hashsketch::hyperloglog<P> reference;
   for (auto k : keys) reference.add(k);
