@@ -193,10 +193,14 @@ TEMPLATE_TEST_CASE_SIG("single-threaded, every member agrees with hyperloglog", 
           reference.add(std::string_view(s));
           break;
         }
-        case 2:
-          sketch.add(&k, 3);  // 3 bytes of the key's object representation
-          reference.add(&k, 3);
+        case 2: {
+          // 3 bytes of the key's object representation, through the
+          // (pointer, size) overload
+          const auto* bytes = reinterpret_cast<const unsigned char*>(&k);
+          sketch.add(bytes, 3);
+          reference.add(bytes, 3);
           break;
+        }
         default:
           sketch.add_hash(k);  // k stands in for a uniform hash
           reference.add_hash(k);
