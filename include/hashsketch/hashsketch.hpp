@@ -5,6 +5,7 @@
 #include "accuracy_monitor.hpp"
 #include "addressing.hpp"
 #include "basic_sketch.hpp"
+#include "concurrent.hpp"
 #include "datasketches.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
