@@ -117,3 +117,21 @@ TEST_CASE("murmur64a and murmur3 (word and tail loads) give SMHasher's verificat
   });
   CHECK(m3 == 0x6384BA69u);
 }
+
+TEST_CASE("xxh3_hasher(uint64) equals XXH3 of the bytes for seeds that exercise every byte of the seed", "[bytes][hash]") {
+  // The closed form folds the seed's low 32 bits byte-swapped into its high
+  // half: seeds with distinct bytes in every position catch a wrong swap.
+  hashsketch_test::splitmix64 rng{32};
+  for (int s = 0; s < 64; ++s) {
+    const std::uint64_t seed = s < 8 ? (std::uint64_t{0xA5} << (8 * s)) : rng();
+    const hashsketch::xxh3_hasher h(seed);
+    const hashsketch::xxh3_hasher copy = h;
+    for (std::uint64_t key : {std::uint64_t{0}, ~std::uint64_t{0}, std::uint64_t{0x0102030405060708ull}, rng()}) {
+      unsigned char le[8];
+      hd::store_le64_bytewise(le, key);
+      CHECK(h(key) == XXH3_64bits_withSeed(le, 8, seed));
+      CHECK(copy(key) == h(le, 8));
+    }
+  }
+  CHECK(hashsketch::xxh3_hasher{}(std::uint64_t{42}) == hashsketch::xxh3_hasher(0)(std::uint64_t{42}));
+}
