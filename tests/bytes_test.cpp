@@ -7,8 +7,10 @@
 #include <hashsketch/detail/bytes.hpp>
 #include <hashsketch/detail/murmur3.hpp>
 #include <hashsketch/detail/murmur64a.hpp>
+#include <hashsketch/detail/packed6.hpp>
 #include <hashsketch/hash.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -134,4 +136,31 @@ TEST_CASE("xxh3_hasher(uint64) equals XXH3 of the bytes for seeds that exercise 
     }
   }
   CHECK(hashsketch::xxh3_hasher{}(std::uint64_t{42}) == hashsketch::xxh3_hasher(0)(std::uint64_t{42}));
+}
+
+TEST_CASE("pack6/unpack6 follow the 6-bit little-endian layout (Redis dense, DataSketches HLL_6)", "[bytes][packed6]") {
+  hashsketch_test::splitmix64 rng{6};
+  for (std::size_t n = 8; n <= 64; n += 8) {
+    std::vector<std::uint8_t> regs(n);
+    for (auto& r : regs) r = static_cast<std::uint8_t>(rng() & 63u);
+    // The layout by definition: register i is bits 6i..6i+5 of the byte string.
+    std::vector<unsigned char> expected(n * 6 / 8, 0);
+    for (std::size_t i = 0; i < n; ++i)
+      for (unsigned bit = 0; bit < 6; ++bit)
+        if (regs[i] >> bit & 1u) expected[(6 * i + bit) / 8] |= static_cast<unsigned char>(1u << ((6 * i + bit) % 8));
+    // Exactly 6n/8 bytes are written: the guard bytes after them stay.
+    std::vector<unsigned char> packed(n * 6 / 8 + 8, 0xEE);
+    hd::pack6(regs.data(), n, packed.data());
+    INFO("n = " << n);
+    CHECK(std::equal(expected.begin(), expected.end(), packed.begin()));
+    for (std::size_t g = expected.size(); g < packed.size(); ++g) CHECK(packed[g] == 0xEE);
+    // Unpack from a heap block that ends right after the packed bytes (ASan
+    // catches any read beyond them).
+    std::vector<unsigned char> exact(expected);
+    std::vector<std::uint8_t> back(n, 0xFF);
+    const unsigned largest = *std::max_element(regs.begin(), regs.end());
+    CHECK_FALSE(hd::unpack6(exact.data(), n, back.data(), largest));
+    CHECK(back == regs);
+    if (largest > 0) CHECK(hd::unpack6(exact.data(), n, back.data(), largest - 1));
+  }
 }

@@ -33,6 +33,7 @@
 #include "../estimators.hpp"
 #include "bits.hpp"
 #include "bytes.hpp"
+#include "packed6.hpp"
 
 namespace hashsketch {
 namespace detail {
@@ -273,10 +274,13 @@ inline void decode_hll8(const unsigned char* a, std::size_t k, std::size_t p_mas
   // or 7 set, and only then is the array scanned again to name the register.
   unsigned seen = 0;
   if (p_mask + 1 == k) {
-    for (std::size_t s = 0; s < k; ++s) {
-      dst[s] = a[s];
-      seen |= a[s];
-    }
+    // A plain copy, then an OR over the source 8 bytes per step: a byte loop
+    // that copies and ORs together is neither (the compiler must assume each
+    // store may change the next source byte).
+    std::memcpy(dst, a, k);
+    std::uint64_t any = 0;
+    for (std::size_t s = 0; s < k; s += 8) any |= load_le64(a + s);  // k is a multiple of 16
+    seen = (any & 0xC0C0C0C0C0C0C0C0ull) != 0 ? 0xFFu : 0u;
   } else {
     for (std::size_t s = 0; s < k; ++s) {
       seen |= a[s];
@@ -293,6 +297,11 @@ inline void decode_hll6(const unsigned char* a, std::size_t k, std::size_t p_mas
   // 4 registers per 3 bytes (k is a multiple of 16), then one padding byte
   // that the writer leaves zero (it lets a reader load 16 bits at any slot).
   const std::size_t groups = k / 4;
+  if (p_mask + 1 == k) {  // no fold: 8 registers per step (packed6.hpp); 6 bits never exceed 63
+    (void)unpack6(a, k, dst, max_value);
+    if (a[3 * groups] != 0) fail("HLL_6 padding byte is not zero");
+    return;
+  }
   for (std::size_t g = 0; g < groups; ++g) {
     const unsigned char* q = a + 3 * g;
     const std::uint32_t w = static_cast<std::uint32_t>(q[0]) | (static_cast<std::uint32_t>(q[1]) << 8) |
@@ -498,15 +507,7 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
   if (tgt == 2) {
     std::memcpy(a, regs, k);
   } else if (tgt == 1) {
-    for (std::size_t g = 0; g < k / 4; ++g) {
-      const std::uint32_t word = static_cast<std::uint32_t>(regs[4 * g]) |
-                                 (static_cast<std::uint32_t>(regs[4 * g + 1]) << 6) |
-                                 (static_cast<std::uint32_t>(regs[4 * g + 2]) << 12) |
-                                 (static_cast<std::uint32_t>(regs[4 * g + 3]) << 18);
-      a[3 * g] = static_cast<std::uint8_t>(word);
-      a[3 * g + 1] = static_cast<std::uint8_t>(word >> 8);
-      a[3 * g + 2] = static_cast<std::uint8_t>(word >> 16);
-    }
+    pack6(regs, k, a);  // 8 registers per step; the padding byte stays zero
   } else {
     // nibble = min(register − cur_min, 15): 15 marks an exception (aux).
     auto nib = [cur_min](std::uint8_t r) {

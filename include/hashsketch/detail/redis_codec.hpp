@@ -30,6 +30,7 @@
 #include "../errors.hpp"
 #include "../estimators.hpp"
 #include "bytes.hpp"
+#include "packed6.hpp"
 
 namespace hashsketch {
 namespace detail {
@@ -73,44 +74,11 @@ inline void redis_write_header(std::string& out, std::uint8_t encoding, std::uin
   out.append(reinterpret_cast<const char*>(h), redis_header_size);
 }
 
-// Dense packing, 8 registers ↔ 6 bytes per step in one 64-bit word (SWAR):
-// the registers as 8 bytes (register j in bits 8j..8j+5, top two bits zero)
-// and the same registers as 48 bits (register j in bits 6j..6j+5) are
-// related by three halvings: byte pairs into 12-bit halves of 16-bit lanes,
-// those into 24-bit halves of 32-bit lanes, those into 48 bits. Word loads
-// and stores (bytes.hpp: one instruction each) instead of byte-at-a-time
-// access: the compiler must otherwise assume each register byte written may
-// alias the string being read, and reloads it (issue 16: from_redis was 160x
-// a memcpy of the same bytes, to_redis 41x).
-
-/// 8 registers (each < 64) → their 48-bit packing.
-inline std::uint64_t redis_pack8(std::uint64_t r) noexcept {
-  r = (r & 0x003F003F003F003Full) | ((r & 0x3F003F003F003F00ull) >> 2);
-  r = (r & 0x00000FFF00000FFFull) | ((r & 0x0FFF00000FFF0000ull) >> 4);
-  return (r & 0xFFFFFFull) | ((r >> 32) << 24);
-}
-/// The inverse: 48 packed bits (the top 16 bits are ignored) → 8 register bytes.
-inline std::uint64_t redis_unpack8(std::uint64_t w) noexcept {
-  w = (w & 0xFFFFFFull) | (((w >> 24) & 0xFFFFFFull) << 32);
-  w = (w & 0x00000FFF00000FFFull) | ((w & 0x00FFF00000FFF000ull) << 4);
-  return (w & 0x003F003F003F003Full) | ((w & 0x0FC00FC00FC00FC0ull) << 2);
-}
-
-/// Appends the 12288 dense register bytes. Each step stores a full word at
-/// 6-byte strides (its top 2 bytes are overwritten by the next step); the
-/// last step, with no room for the overhang, stores exactly 6 bytes.
+/// Appends the 12288 dense register bytes (packed6.hpp: 8 registers per step).
 inline void redis_append_dense(std::string& out, const std::uint8_t* regs) {
   const std::size_t start = out.size();
-  constexpr std::size_t bytes = redis_registers * 6 / 8;
-  out.resize(start + bytes);
-  auto* p = reinterpret_cast<unsigned char*>(&out[start]);
-  std::size_t i = 0, o = 0;
-  for (; o + 8 <= bytes; i += 8, o += 6) store_le64(p + o, redis_pack8(load_le64(regs + i)));
-  for (; o < bytes; i += 8, o += 6) {
-    unsigned char last[8];
-    store_le64(last, redis_pack8(load_le64(regs + i)));
-    std::memcpy(p + o, last, 6);
-  }
+  out.resize(start + redis_registers * 6 / 8);
+  pack6(regs, redis_registers, reinterpret_cast<unsigned char*>(&out[start]));
 }
 
 /// True when the 8 bytes at p are all zero (one load; byte order irrelevant).
@@ -199,24 +167,8 @@ inline std::uint8_t redis_decode(std::string_view s, std::uint8_t* regs) {
     if (size != redis_dense_size)
       throw format_error("dense Redis HyperLogLog must be " + std::to_string(redis_dense_size) + " bytes, got " +
                          std::to_string(size));
-    const unsigned char* b = p + redis_header_size;
-    constexpr std::size_t bytes = redis_registers * 6 / 8;
-    // A byte above 51 gets its top bit set by adding 128 − 52 (bytes are at
-    // most 63, so no carry crosses into the next byte).
-    constexpr std::uint64_t ones = 0x0101010101010101ull;
-    std::uint64_t max_seen = 0;
-    std::size_t reg = 0, at = 0;
-    for (; at + 8 <= bytes; reg += 8, at += 6) {  // full-word loads while 8 bytes remain
-      const std::uint64_t r = redis_unpack8(load_le64(b + at));
-      store_le64(regs + reg, r);
-      max_seen |= (r + ones * (128 - (redis_max_rank + 1))) & (ones * 0x80);
-    }
-    for (; at < bytes; reg += 8, at += 6) {  // the last 6 bytes: no reading past the string
-      const std::uint64_t r = redis_unpack8(load_le_upto8(b + at, 6));
-      store_le64(regs + reg, r);
-      max_seen |= (r + ones * (128 - (redis_max_rank + 1))) & (ones * 0x80);
-    }
-    if (max_seen != 0) {  // rare path: find the first offender for the message
+    if (unpack6(p + redis_header_size, redis_registers, regs, redis_max_rank)) {
+      // rare path: find the first offender for the message
       for (std::size_t i = 0; i < redis_registers; ++i)
         if (regs[i] > redis_max_rank)
           throw format_error("dense register " + std::to_string(i) + " holds " + std::to_string(regs[i]) +
