@@ -12,8 +12,9 @@
 # Environment: HASHSKETCH_JOBS (build jobs, default nproc), HASHSKETCH_BENCH_REPS
 # (default 5), HASHSKETCH_BENCH_MIN_TIME (seconds per repetition, default 0.1),
 # HASHSKETCH_BENCH_LOG_MB (0 skips the CLI rows), HASHSKETCH_BENCH_CLI_RUNS (default 5).
-# The run itself takes 2-4 minutes on 2 cores (the builds, when not up to date,
-# a few more). Figures on a shared machine move with its load: say so next to them.
+# The runs take about 4 minutes of CPU on 2 cores (649 s wall on a heavily loaded
+# machine); the builds, when not up to date, more. Figures on a shared machine move
+# with its load: say so next to them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
