@@ -12,6 +12,7 @@
 #include "intersection.hpp"
 #include "loglog.hpp"
 #include "parallel.hpp"
+#include "presto.hpp"
 #include "redis.hpp"
 #include "sampler.hpp"
 #include "set_operations.hpp"
