@@ -16,6 +16,7 @@
 #include "loglog.hpp"
 #include "martingale.hpp"
 #include "parallel.hpp"
+#include "presto.hpp"
 #include "redis.hpp"
 #include "sampler.hpp"
 #include "set_operations.hpp"
