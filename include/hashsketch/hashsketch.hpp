@@ -5,6 +5,7 @@
 #include "addressing.hpp"
 #include "basic_sketch.hpp"
 #include "datasketches.hpp"
+#include "dynamic_hyperloglog.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
 #include "hash.hpp"
