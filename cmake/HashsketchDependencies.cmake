@@ -17,10 +17,54 @@ function(hashsketch_missing what package)
     "-DHASHSKETCH_FETCH_DEPS=ON to download a pinned release.")
 endfunction()
 
-# xxHash is used header-only (XXH_INLINE_ALL), so all we need is xxhash.h.
+# The xxHash release a header declares, as MAJOR.MINOR.RELEASE (empty when the
+# header has no version macros).
+function(hashsketch_xxhash_header_version header out_var)
+  file(STRINGS "${header}" lines REGEX "^#[ \t]*define[ \t]+XXH_VERSION_(MAJOR|MINOR|RELEASE)[ \t]+[0-9]+")
+  set(version "")
+  foreach(part MAJOR MINOR RELEASE)
+    set(value "")
+    foreach(line IN LISTS lines)
+      if(line MATCHES "XXH_VERSION_${part}[ \t]+([0-9]+)")
+        set(value ${CMAKE_MATCH_1})
+      endif()
+    endforeach()
+    if(value STREQUAL "")
+      set(${out_var} "" PARENT_SCOPE)
+      return()
+    endif()
+    list(APPEND version ${value})
+  endforeach()
+  string(REPLACE ";" "." version "${version}")
+  set(${out_var} ${version} PARENT_SCOPE)
+endfunction()
+
+# xxHash is used header-only (XXH_INLINE_ALL), so all we need is xxhash.h, at
+# least release 0.8.0: add_many's SIMD kernels restate XXH3-64 as 0.8 defines
+# it (XXH3 was experimental, with other outputs, before 0.8.0), so an older
+# header would make add_many and add disagree. hash.hpp static_asserts the
+# same for builds that bypass CMake.
+set(HASHSKETCH_XXHASH_MIN_VERSION "0.8.0")
 macro(hashsketch_find_xxhash)
   if(NOT TARGET hashsketch::xxhash)
     find_path(HASHSKETCH_XXHASH_INCLUDE_DIR xxhash.h)
+    if(HASHSKETCH_XXHASH_INCLUDE_DIR)
+      hashsketch_xxhash_header_version("${HASHSKETCH_XXHASH_INCLUDE_DIR}/xxhash.h" _hashsketch_xxh_version)
+      if(_hashsketch_xxh_version STREQUAL "" OR _hashsketch_xxh_version VERSION_LESS HASHSKETCH_XXHASH_MIN_VERSION)
+        message(WARNING "hashsketch: ${HASHSKETCH_XXHASH_INCLUDE_DIR}/xxhash.h is xxHash "
+                        "'${_hashsketch_xxh_version}', older than ${HASHSKETCH_XXHASH_MIN_VERSION}; not used.")
+        if(NOT HASHSKETCH_FETCH_DEPS)
+          message(FATAL_ERROR "hashsketch: xxHash >= ${HASHSKETCH_XXHASH_MIN_VERSION} is required "
+                              "(found '${_hashsketch_xxh_version}'). Install libxxhash-dev from Debian 11 or "
+                              "later, or configure with -DHASHSKETCH_FETCH_DEPS=ON for the pinned "
+                              "${HASHSKETCH_XXHASH_TAG}.")
+        endif()
+        unset(HASHSKETCH_XXHASH_INCLUDE_DIR CACHE)
+        set(HASHSKETCH_XXHASH_INCLUDE_DIR "")
+      else()
+        message(STATUS "hashsketch: xxHash ${_hashsketch_xxh_version} (${HASHSKETCH_XXHASH_INCLUDE_DIR})")
+      endif()
+    endif()
     add_library(hashsketch_xxhash INTERFACE)
     add_library(hashsketch::xxhash ALIAS hashsketch_xxhash)
     set_target_properties(hashsketch_xxhash PROPERTIES EXPORT_NAME xxhash)

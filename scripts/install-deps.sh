@@ -9,6 +9,8 @@ packages=(
   libxxhash-dev catch2 libbenchmark-dev   # library, tests, benchmarks
   clang libclang-rt-14-dev                # libFuzzer targets
   redis-server libhiredis-dev             # Redis interoperability tests / example
+  postgresql-15 postgresql-15-hll libpq-dev  # PostgreSQL hll interoperability tests / example
+  zlib1g-dev                              # postgresql_test reads the gzip-compressed reference data
   g++-aarch64-linux-gnu qemu-user         # NEON kernels: cross-compiled, run under qemu
 )
 # Extra packages a caller may add: HASHSKETCH_EXTRA_PACKAGES="a b"

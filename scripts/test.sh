@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
-#   1. Release build (-Werror on our targets), every ctest test;
-#   2. the unit tests again once per instruction set this CPU supports
-#      (HASHSKETCH_FORCE_ISA), and the NEON kernels under qemu-aarch64;
-#   3. an ASan+UBSan build (-fno-sanitize-recover=all) and its ctest;
-#   4. the libFuzzer targets (clang), HASHSKETCH_FUZZ_SECONDS each (default 60).
-# Exits non-zero on any failure. Build dirs: build/release, build/asan, build/fuzz.
+#   1. Release build with g++ (-Werror on our targets), every ctest test;
+#   2. the unit tests again under every other instruction set this CPU supports
+#      (HASHSKETCH_FORCE_ISA; the default set already ran in step 1), and the
+#      NEON kernels under qemu-aarch64;
+#   3. an ASan+UBSan build with clang (-fno-sanitize-recover=all): the unit tests
+#      built and run by the second compiler;
+#   4. a ThreadSanitizer build (clang) of the tests labelled "concurrency";
+#   5. the libFuzzer targets (clang), two at a time (one per core), each for
+#      HASHSKETCH_FUZZ_SECONDS, or by default for what is left of the time
+#      budget HASHSKETCH_CI_BUDGET (seconds, default 1380 = 23 min), 45..300 s.
+# Prints each stage's wall time. Exits non-zero on any failure.
+# Build dirs: build/release, build/asan, build/tsan, build/fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+start_all=$SECONDS
 "$root/scripts/install-deps.sh"
 
 jobs=${HASHSKETCH_JOBS:-$(nproc)}
-fuzz_seconds=${HASHSKETCH_FUZZ_SECONDS:-60}
+budget=${HASHSKETCH_CI_BUDGET:-1380}
 failures=()
-step() { printf '\n==== %s\n' "$*"; }
+timings=()
+stage_name=""
+stage_start=$SECONDS
+step() {
+  if [ -n "$stage_name" ]; then timings+=("$(printf '%5ds  %s' $((SECONDS - stage_start)) "$stage_name")"); fi
+  stage_name="$*"
+  stage_start=$SECONDS
+  printf '\n==== %s\n' "$*"
+}
 run_ctest() {  # run_ctest <build dir> <label text> [ctest args...]
   local dir=$1 what=$2
   shift 2
@@ -29,14 +44,16 @@ run_ctest() {  # run_ctest <build dir> <label text> [ctest args...]
   fi
   rm -f "$log"
 }
+have_clang=0
+command -v clang++ >/dev/null 2>&1 && have_clang=1
 
-step "Release build"
+step "Release build (g++)"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j "$jobs"
 step "Release ctest (all tests)"
 run_ctest build/release "release"
 
-step "Unit tests once per forced instruction set"
+step "Unit tests once per other forced instruction set"
 isas=(scalar)
 if [ "$(uname -m)" = x86_64 ]; then
   flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
@@ -46,6 +63,8 @@ if [ "$(uname -m)" = x86_64 ]; then
 elif [ "$(uname -m)" = aarch64 ]; then
   isas+=(neon)
 fi
+# The last (best) set is the default dispatch, which step 1 already ran.
+unset 'isas[${#isas[@]}-1]'
 for isa in "${isas[@]}"; do
   HASHSKETCH_FORCE_ISA=$isa run_ctest build/release "isa=$isa" -L unit
 done
@@ -54,39 +73,78 @@ if [ -x scripts/neon-test.sh ]; then
   scripts/neon-test.sh || failures+=("neon")
 fi
 
-step "ASan+UBSan build"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DHASHSKETCH_SANITIZE=address,undefined \
-  -DHASHSKETCH_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+sanitizer_cxx=()
+sanitizer_name=g++
+if [ "$have_clang" = 1 ]; then sanitizer_cxx=(-DCMAKE_CXX_COMPILER=clang++); sanitizer_name=clang++; fi
+step "ASan+UBSan build ($sanitizer_name: tests and tools)"
+cmake -S . -B build/asan "${sanitizer_cxx[@]}" -DCMAKE_BUILD_TYPE=Debug \
+  -DHASHSKETCH_SANITIZE=address,undefined -DHASHSKETCH_BUILD_BENCH=OFF \
+  -DHASHSKETCH_BUILD_EXAMPLES=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
 cmake --build build/asan -j "$jobs"
-step "ASan+UBSan ctest (accuracy tests run in Release only)"
+step "ASan+UBSan ctest (accuracy, package and compile-only tests run in Release only)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_ctest build/asan "asan+ubsan" -LE "accuracy|package"
+  run_ctest build/asan "asan+ubsan" -LE "accuracy|package|compile"
 
-if command -v clang++ >/dev/null 2>&1 && [ "$fuzz_seconds" -gt 0 ]; then
-  step "libFuzzer targets, ${fuzz_seconds}s each"
+step "ThreadSanitizer build and ctest (label concurrency)"
+cmake -S . -B build/tsan "${sanitizer_cxx[@]}" -DCMAKE_BUILD_TYPE=Debug \
+  -DHASHSKETCH_SANITIZE=thread -DHASHSKETCH_BUILD_BENCH=OFF -DHASHSKETCH_BUILD_EXAMPLES=OFF \
+  -DHASHSKETCH_BUILD_TOOLS=OFF -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+mapfile -t tsan_tests < <(cd build/tsan && ctest -N -L concurrency | sed -n 's/^ *Test *#[0-9]*: *//p')
+if [ ${#tsan_tests[@]} -eq 0 ]; then
+  echo "no tests labelled concurrency" >&2
+  failures+=("tsan:none")
+else
+  cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 run_ctest build/tsan "tsan" -L concurrency
+fi
+
+if [ "$have_clang" = 1 ] && [ "${HASHSKETCH_FUZZ_SECONDS:-1}" != 0 ]; then
+  step "libFuzzer targets (clang), two at a time"
   cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DHASHSKETCH_BUILD_FUZZERS=ON -DHASHSKETCH_BUILD_BENCH=OFF -DHASHSKETCH_BUILD_EXAMPLES=OFF \
     -DHASHSKETCH_BUILD_TOOLS=OFF >/dev/null
-  for src in tests/fuzz/*_fuzz.cpp; do
-    name=$(basename "$src" .cpp)
-    cmake --build build/fuzz -j "$jobs" --target "$name" >/dev/null
+  fuzzers=()
+  for src in tests/fuzz/*_fuzz.cpp; do fuzzers+=("$(basename "$src" .cpp)"); done
+  cmake --build build/fuzz -j "$jobs" --target "${fuzzers[@]}" >/dev/null
+  rounds=$(( (${#fuzzers[@]} + 1) / 2 ))
+  left=$(( budget - (SECONDS - start_all) - 60 ))
+  fuzz_seconds=${HASHSKETCH_FUZZ_SECONDS:-$(( left / rounds ))}
+  [ -z "${HASHSKETCH_FUZZ_SECONDS:-}" ] && { [ "$fuzz_seconds" -lt 45 ] && fuzz_seconds=45; [ "$fuzz_seconds" -gt 300 ] && fuzz_seconds=300; }
+  echo "[fuzz] ${#fuzzers[@]} targets, ${fuzz_seconds}s each, 2 at a time"
+  mkdir -p build/fuzz/artifacts
+  fuzz_one() {  # fuzz_one <name>: runs one target on a copy of its corpus
+    local name=$1 work
     work=$(mktemp -d)
     cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
-    mkdir -p build/fuzz/artifacts
     if build/fuzz/bin/"$name" -max_total_time="$fuzz_seconds" -print_final_stats=0 \
         -artifact_prefix="$root/build/fuzz/artifacts/$name-" "$work" >"$work.log" 2>&1; then
       echo "[fuzz] $name: $(grep -Eo '#[0-9]+.*DONE.*' "$work.log" | tail -1 || echo ok)"
-    else
-      tail -40 "$work.log"
-      failures+=("fuzz:$name")
+      rm -rf "$work" "$work.log"
+      return 0
     fi
+    tail -40 "$work.log"
     rm -rf "$work" "$work.log"
+    return 1
+  }
+  for ((i = 0; i < ${#fuzzers[@]}; i += 2)); do
+    pids=()
+    names=()
+    for name in "${fuzzers[@]:i:2}"; do
+      fuzz_one "$name" &
+      pids+=($!)
+      names+=("$name")
+    done
+    for k in "${!pids[@]}"; do
+      wait "${pids[$k]}" || failures+=("fuzz:${names[$k]}")
+    done
   done
 else
   echo "clang++ not found or HASHSKETCH_FUZZ_SECONDS=0: fuzzers skipped" >&2
 fi
 
 step "Summary"
+timings+=("$(printf '%5ds  %s' $((SECONDS - start_all)) "total")")
+printf '%s\n' "${timings[@]}"
 if [ ${#failures[@]} -gt 0 ]; then
   echo "FAILED: ${failures[*]}"
   exit 1

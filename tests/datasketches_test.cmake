@@ -6,5 +6,5 @@ target_link_libraries(compile_fail_datasketches_mix PRIVATE hashsketch::hashsket
 add_test(NAME compile_fail_datasketches_mix
          COMMAND ${CMAKE_COMMAND} --build ${PROJECT_BINARY_DIR} --target compile_fail_datasketches_mix)
 set_tests_properties(compile_fail_datasketches_mix PROPERTIES
-  LABELS "unit" WILL_FAIL FALSE
+  LABELS "compile" WILL_FAIL FALSE
   PASS_REGULAR_EXPRESSION "cannot be merged with a sketch of another hasher or register layout")

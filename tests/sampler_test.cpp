@@ -37,6 +37,27 @@ std::uint64_t splitmix64(std::uint64_t& state) {
 // same order. Keys and seeds are fixed, so the outcome is reproducible.
 double five_sigma(double n, double p) { return 5.0 * std::sqrt(n * p * (1.0 - p)); }
 
+// The inverse of hash_sampler::position(), step by step, written from the
+// documented definition (xor π, then Stafford's Mix13): it proves the remix a
+// bijection and gives the hash that lands at a chosen position, so the
+// threshold edges can be tested exactly.
+std::uint64_t unxorshift(std::uint64_t y, unsigned k) {
+  std::uint64_t x = y;
+  for (unsigned shift = k; shift < 64; shift += k) x = y ^ (x >> k);
+  return x;
+}
+std::uint64_t odd_inverse(std::uint64_t a) {
+  std::uint64_t x = a;                             // a·a ≡ 1 mod 8 for odd a: 3 bits
+  for (int i = 0; i < 5; ++i) x *= 2 - a * x;      // Newton: 6, 12, 24, 48, 96 bits
+  return x;
+}
+std::uint64_t hash_at_position(std::uint64_t pos) {
+  std::uint64_t x = unxorshift(pos, 31);
+  x = unxorshift(x * odd_inverse(0x94d049bb133111ebull), 27);
+  x = unxorshift(x * odd_inverse(0xbf58476d1ce4e5b9ull), 30);
+  return x ^ 0x243f6a8885a308d3ull;
+}
+
 }  // namespace
 
 TEST_CASE("threshold is floor(rate * 2^64), exact at the edges") {
@@ -61,20 +82,41 @@ TEST_CASE("threshold is floor(rate * 2^64), exact at the edges") {
   CHECK(hash_sampler::threshold_for(1.0) == u64_max);
 }
 
-TEST_CASE("selects_hash: hash < threshold, and rate 1 keeps every hash") {
-  const hash_sampler none(0.0), all(1.0), tiny(std::ldexp(1.0, -64)), half(0.5);
-  for (std::uint64_t h : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 63, u64_max - 1, u64_max}) {
-    CHECK_FALSE(none.selects_hash(h));
-    CHECK(all.selects_hash(h));
+TEST_CASE("position() is a bijection, and its inverse in this test is right") {
+  for (std::uint64_t x : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 63, u64_max - 1, u64_max}) {
+    CHECK(hash_sampler::position(hash_at_position(x)) == x);
+    CHECK(hash_at_position(hash_sampler::position(x)) == x);
   }
-  CHECK(tiny.selects_hash(0));
-  CHECK_FALSE(tiny.selects_hash(1));
-  CHECK(half.selects_hash((std::uint64_t{1} << 63) - 1));
-  CHECK_FALSE(half.selects_hash(std::uint64_t{1} << 63));
+  std::uint64_t state = 77;
+  for (int i = 0; i < 10000; ++i) {
+    const std::uint64_t x = splitmix64(state);
+    CHECK(hash_sampler::position(hash_at_position(x)) == x);
+    CHECK(hash_at_position(hash_sampler::position(x)) == x);
+  }
+  // Not the identity, and the documented constants (changing any of them
+  // changes this value; the golden decisions below pin the rest).
+  static_assert(hash_sampler::position(0) != 0, "position() is constexpr and not the identity at 0");
+}
+
+TEST_CASE("selects_hash: position(hash) < threshold, and rate 1 keeps every hash") {
+  const hash_sampler none(0.0), all(1.0), tiny(std::ldexp(1.0, -64)), half(0.5);
+  for (std::uint64_t x : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1} << 63, u64_max - 1, u64_max}) {
+    CHECK_FALSE(none.selects_hash(hash_at_position(x)));
+    CHECK(all.selects_hash(hash_at_position(x)));
+    CHECK_FALSE(none.selects_hash(x));
+    CHECK(all.selects_hash(x));
+  }
+  CHECK(tiny.selects_hash(hash_at_position(0)));
+  CHECK_FALSE(tiny.selects_hash(hash_at_position(1)));
+  CHECK(half.selects_hash(hash_at_position((std::uint64_t{1} << 63) - 1)));
+  CHECK_FALSE(half.selects_hash(hash_at_position(std::uint64_t{1} << 63)));
   const hash_sampler almost(std::nextafter(1.0, 0.0));
-  CHECK(almost.selects_hash(u64_max - 2048u));
-  CHECK_FALSE(almost.selects_hash(u64_max - 2047u));
-  CHECK_FALSE(almost.selects_hash(u64_max));
+  CHECK(almost.selects_hash(hash_at_position(u64_max - 2048u)));
+  CHECK_FALSE(almost.selects_hash(hash_at_position(u64_max - 2047u)));
+  CHECK_FALSE(almost.selects_hash(hash_at_position(u64_max)));
+  // The raw hash is not what is compared (0.1.0's rule): hash 0 is not in the
+  // tiny sample, whose only member is the hash at position 0.
+  CHECK_FALSE(tiny.selects_hash(0));
 
   std::uint64_t state = 1;
   for (int i = 0; i < 10000; ++i) {
@@ -87,6 +129,8 @@ TEST_CASE("selects_hash: hash < threshold, and rate 1 keeps every hash") {
 }
 
 TEST_CASE("rate, scale, seed accessors") {
+  // README and sampler.hpp state the size (README said 16 bytes in 0.1.0).
+  static_assert(sizeof(hash_sampler) == 32, "hash_sampler is documented as 32 bytes");
   const hash_sampler s(0.01, 99);
   CHECK(s.rate() == 0.01);
   CHECK(s.scale() == 1.0 / 0.01);
@@ -130,7 +174,8 @@ TEST_CASE("all key overloads hash the same bytes as the sketches' hasher") {
       CHECK(s.selects(k) == s.selects(le, sizeof le));
       CHECK(s.selects(k) == s.selects(as_text));
       const std::string id = "user-" + std::to_string(k % 100000);
-      CHECK(s.selects(id) == (XXH3_64bits_withSeed(id.data(), id.size(), seed) < s.threshold()));
+      CHECK(s.selects(id) ==
+            (hash_sampler::position(XXH3_64bits_withSeed(id.data(), id.size(), seed)) < s.threshold()));
     }
   }
 }
@@ -206,9 +251,8 @@ TEST_CASE("different seeds give independent samples") {
 }
 
 TEST_CASE("a sampled stream counted by a sketch with another seed") {
-  // The documented way to count distinct keys in a sample: the sketch must not
-  // use the sampler's seed (its hashes would all lie below the threshold, i.e.
-  // start with zeros). With independent seeds the estimate is ~rate · n:
+  // A sketch with another seed than the sampler's (the only safe choice before
+  // 0.2.0; any seed works now, see the test above). The estimate is ~rate · n:
   // Binomial sampling sd sqrt(n p (1-p)) ≈ 99 plus HLL P=14 error 0.81 % of
   // 10^4 = 81; 5 × sqrt(99² + 81²) ≈ 640.
   constexpr std::uint64_t n = 1000000;
@@ -225,22 +269,95 @@ TEST_CASE("a sampled stream counted by a sketch with another seed") {
   CHECK(std::fabs(static_cast<double>(kept) - 10000.0) <= five_sigma(n, 0.01));
 }
 
+// The 0.1.0 bug: a default-seed sample counted by a default-seed sketch. The
+// sampler kept hashes below T, i.e. with log2(1/rate) leading zeros, and the
+// sketch indexes registers by those top bits: a 1 % sample of 10^6 keys
+// (≈ 10 000 kept) was counted as a few hundred. With position() the kept
+// hashes are spread over every register. Bound: the estimate of the kept
+// set (n_kept distinct keys) has relative standard error 1.04/√m (1.63 % at
+// P = 12); |estimate − n_kept| ≤ 3·RSE·n_kept holds with probability 99.7 %.
+// Keys and seeds are fixed, so the outcome is deterministic.
+TEST_CASE("a default-seed sample counted by a default-seed sketch is within 3 sigma of the number kept") {
+  constexpr std::uint64_t n = 1000000;
+  const double rse = hashsketch::hyperloglog<12>::relative_standard_error();
+  for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{7}}) {
+    const hash_sampler s(0.01, seed);
+    hashsketch::hyperloglog<12> ints{hashsketch::xxh3_hasher(seed)}, strings{hashsketch::xxh3_hasher(seed)},
+        by_hash{hashsketch::xxh3_hasher(seed)};
+    std::uint64_t kept = 0, kept_strings = 0;
+    std::string id = "user-";
+    for (std::uint64_t k = 0; k < n; ++k) {
+      if (s.selects(k)) {
+        ints.add(k);
+        ++kept;
+      }
+      // Hash once, use the hash for both (the documented shared-hash path).
+      const std::uint64_t h = s.hasher()(k);
+      if (s.selects_hash(h)) by_hash.add_hash(h);
+      if (seed != 0) continue;  // string keys once (the run time matters under ASan)
+      id.resize(5);
+      id += std::to_string(k);
+      if (s.selects(std::string_view(id))) {
+        strings.add(std::string_view(id));
+        ++kept_strings;
+      }
+    }
+    INFO("seed " << seed << " kept " << kept << " estimate " << ints.estimate() << " strings kept " << kept_strings
+                 << " estimate " << strings.estimate());
+    CHECK(std::fabs(static_cast<double>(kept) - 0.01 * n) <= five_sigma(n, 0.01));
+    CHECK(std::fabs(ints.estimate() - static_cast<double>(kept)) <= 3.0 * rse * static_cast<double>(kept));
+    CHECK(by_hash == ints);
+    if (seed == 0)
+      CHECK(std::fabs(strings.estimate() - static_cast<double>(kept_strings)) <=
+            3.0 * rse * static_cast<double>(kept_strings));
+  }
+}
+
+// The same per partition bucket: one default-seed sketch per bucket of a
+// default-seed partitioner (0.1.0 estimated 3 311 per bucket for 500 000 keys
+// split 50/50). Same 3-sigma bound per bucket (99.7 % each).
+TEST_CASE("per partition bucket, a default-seed sketch is within 3 sigma of the bucket's count") {
+  constexpr std::uint64_t n = 1000000;
+  const double rse = hashsketch::hyperloglog<12>::relative_standard_error();
+  // {1, 1}: the issue's 50/50 split; {0.01, 0.99}: bucket 0 is the 1 % sample.
+  for (const std::vector<double>& w : {std::vector<double>{1, 1}, std::vector<double>{0.01, 0.99}}) {
+    const hash_partitioner p(w);
+    std::vector<hashsketch::hyperloglog<12>> sketches(w.size());
+    std::vector<std::uint64_t> counts(w.size());
+    for (std::uint64_t k = 0; k < n; ++k) {
+      const std::size_t b = p.bucket(k);
+      sketches[b].add(k);
+      ++counts[b];
+    }
+    for (std::size_t b = 0; b < w.size(); ++b) {
+      INFO("weights " << w.size() << " bucket " << b << " count " << counts[b] << " estimate "
+                      << sketches[b].estimate());
+      CHECK(std::fabs(sketches[b].estimate() - static_cast<double>(counts[b])) <=
+            3.0 * rse * static_cast<double>(counts[b]));
+    }
+  }
+}
+
 TEST_CASE("golden decisions: the selection rule never changes silently") {
-  // Computed once from XXH3-64 (xxHash 0.8) and this rule; any change to the
-  // hash, the byte order of integer keys or the threshold arithmetic breaks it.
+  // Computed independently of this library by tests/data/sampler_golden.py
+  // (the system libxxhash through ctypes, and the documented rule: keep iff
+  // position(XXH3-64) < floor(rate · 2^64)); any change to the hash, the byte
+  // order of integer keys, position() or the threshold arithmetic breaks it.
+  // These are the 0.2.0 decisions; 0.1.0 compared the raw hash (no position())
+  // and chose other keys (docs/sampling.md, "Changes in 0.2.0").
   // The XXH3 of "" with seed 0 is xxHash's published 0x2d06800538d394c2.
   CHECK(hashsketch::xxh3_hasher(0)(std::string_view{}) == 0x2d06800538d394c2ull);
   struct row {
     const char* key;
-    const char* decisions;  // at (0.5, seed 0), (0.1, 0), (0.5, 42), (0.02, 0)
+    const char* decisions;  // at (0.5, seed 0), (0.1, 0), (0.5, 42), (0.25, 0)
   };
   const row table[] = {
-      {"", "1000"},           {"a", "0010"},           {"alice", "1010"},         {"bob", "1110"},
-      {"user-1", "1000"},     {"user-2", "1010"},      {"user-42", "1000"},       {"user-1000000", "1010"},
-      {"192.0.2.1", "0010"},  {"2001:db8::1", "1111"}, {"GET /index.html", "1000"}, {"0123456789abcdef", "1000"},
+      {"", "0000"},           {"a", "1011"},           {"alice", "1010"},         {"bob", "0010"},
+      {"user-1", "0010"},     {"user-2", "1000"},      {"user-42", "0000"},       {"user-1000000", "1011"},
+      {"192.0.2.1", "0010"},  {"2001:db8::1", "1010"}, {"GET /index.html", "0000"}, {"0123456789abcdef", "1001"},
   };
   const hash_sampler samplers[] = {hash_sampler(0.5, 0), hash_sampler(0.1, 0), hash_sampler(0.5, 42),
-                                   hash_sampler(0.02, 0)};
+                                   hash_sampler(0.25, 0)};
   for (const row& r : table) {
     for (int i = 0; i < 4; ++i) {
       INFO("key \"" << r.key << "\" sampler " << i);
@@ -253,8 +370,8 @@ TEST_CASE("golden decisions: the selection rule never changes silently") {
     std::uint64_t seed, mask;
   };
   const mask_row masks[] = {
-      {0.5, 0, 0xaec821daf82d4a4eull},  {0.1, 0, 0x04400080880d0200ull},  {0.5, 42, 0xc13bfae76c1cae21ull},
-      {0.02, 0, 0x0000000000040000ull}, {0.05, 7, 0x0000000100000000ull},
+      {0.5, 0, 0xd57d0dfe44dcb367ull},  {0.1, 0, 0x0018041000042000ull},  {0.5, 42, 0x4042af7796a031faull},
+      {0.25, 0, 0x4119053000dc3340ull}, {0.05, 7, 0x0040000008000000ull},
   };
   for (const mask_row& m : masks) {
     const hash_sampler s(m.rate, m.seed);
@@ -265,10 +382,10 @@ TEST_CASE("golden decisions: the selection rule never changes silently") {
   }
   // Partitioner, weights {1, 2, 3, 4}, seed 7.
   const hash_partitioner p({1, 2, 3, 4}, 7);
-  const std::size_t int_buckets[32] = {1, 3, 2, 1, 3, 1, 3, 3, 3, 1, 1, 0, 2, 1, 1, 1,
-                                       2, 2, 2, 2, 1, 1, 3, 2, 2, 2, 3, 2, 3, 3, 3, 3};
+  const std::size_t int_buckets[32] = {3, 2, 1, 2, 2, 1, 3, 2, 2, 3, 2, 2, 2, 2, 2, 1,
+                                       2, 3, 2, 2, 3, 3, 2, 2, 3, 2, 3, 0, 3, 3, 3, 3};
   for (std::uint64_t k = 0; k < 32; ++k) CHECK(p.bucket(k) == int_buckets[k]);
-  const std::size_t string_buckets[12] = {2, 3, 2, 2, 1, 1, 1, 1, 2, 3, 2, 3};
+  const std::size_t string_buckets[12] = {2, 3, 0, 2, 2, 2, 3, 2, 3, 1, 0, 0};
   for (int i = 0; i < 12; ++i) CHECK(p.bucket(std::string_view(table[i].key)) == string_buckets[i]);
 }
 
@@ -280,9 +397,9 @@ TEST_CASE("partitioner cut points and shares") {
   for (std::uint64_t h : {std::uint64_t{0}, u64_max}) CHECK(one.bucket_of_hash(h) == 0);
 
   const hash_partitioner halves({1, 1});
-  CHECK(halves.bucket_of_hash((std::uint64_t{1} << 63) - 1) == 0);
-  CHECK(halves.bucket_of_hash(std::uint64_t{1} << 63) == 1);
-  CHECK(halves.bucket_of_hash(u64_max) == 1);
+  CHECK(halves.bucket_of_hash(hash_at_position((std::uint64_t{1} << 63) - 1)) == 0);
+  CHECK(halves.bucket_of_hash(hash_at_position(std::uint64_t{1} << 63)) == 1);
+  CHECK(halves.bucket_of_hash(hash_at_position(u64_max)) == 1);
   CHECK(halves.share(0) == 0.5);
   CHECK(halves.share(1) == 0.5);
 
@@ -307,7 +424,8 @@ TEST_CASE("partitioner cut points and shares") {
     ++compared;
     const hash_partitioner two({r, 1.0 - r}, 5);
     const std::uint64_t t = hash_sampler(r, 5).threshold();
-    if (two.bucket_of_hash(t) != 1 || two.bucket_of_hash(t - 1) != 0) FAIL("cut differs from threshold at rate " << r);
+    if (two.bucket_of_hash(hash_at_position(t)) != 1 || two.bucket_of_hash(hash_at_position(t - 1)) != 0)
+      FAIL("cut differs from threshold at rate " << r);
   }
   CHECK(compared > 90000);
   for (double r : {0.5, 0.25, 0.01}) {
@@ -343,16 +461,17 @@ TEST_CASE("bucket_of_hash follows the documented cut points, at and around every
     };
     for (std::size_t i = 1; i < n; ++i) {
       INFO("n " << n << " cut " << i);
-      CHECK(p.bucket_of_hash(cut[i]) == i);  // weights ≥ 1 of ≤ 70 000: no empty bucket
-      CHECK(p.bucket_of_hash(cut[i] - 1) == i - 1);
+      // weights ≥ 1 of ≤ 70 000: no empty bucket
+      CHECK(p.bucket_of_hash(hash_at_position(cut[i])) == i);
+      CHECK(p.bucket_of_hash(hash_at_position(cut[i] - 1)) == i - 1);
       CHECK(p.share(i - 1) == std::ldexp(static_cast<double>(cut[i] - cut[i - 1]), -64));
     }
     for (int t = 0; t < 500; ++t) {
       const std::uint64_t h = splitmix64(state);
-      CHECK(p.bucket_of_hash(h) == linear(h));
+      CHECK(p.bucket_of_hash(h) == linear(hash_sampler::position(h)));
     }
-    CHECK(p.bucket_of_hash(0) == 0);
-    CHECK(p.bucket_of_hash(u64_max) == n - 1);
+    CHECK(p.bucket_of_hash(hash_at_position(0)) == 0);
+    CHECK(p.bucket_of_hash(hash_at_position(u64_max)) == n - 1);
   }
 }
 

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -447,4 +449,67 @@ TEST_CASE("time_window merge combines collectors' windows", "[time_window]") {
     CHECK_THROWS_AS(merged.merge(seeded), hashsketch::incompatible_sketch_error);
     CHECK(merged.serialize() == before);
   }
+}
+
+namespace {
+// An allocator that throws std::bad_alloc while `failing` is set: it stands
+// for memory running out exactly when a bucket's sketch is created.
+struct allocation_switch {
+  static inline bool failing = false;
+};
+template <class T>
+struct flaky_allocator {
+  using value_type = T;
+  flaky_allocator() = default;
+  template <class U>
+  flaky_allocator(const flaky_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    if (allocation_switch::failing) throw std::bad_alloc();
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+  friend bool operator==(const flaky_allocator&, const flaky_allocator&) noexcept { return true; }
+  friend bool operator!=(const flaky_allocator&, const flaky_allocator&) noexcept { return false; }
+};
+using flaky_sketch = hashsketch::hyperloglog<8, hashsketch::xxh3_hasher, flaky_allocator<std::uint8_t>>;
+using flaky_window = hashsketch::time_window<flaky_sketch>;
+struct failing_scope {
+  failing_scope() { allocation_switch::failing = true; }
+  ~failing_scope() { allocation_switch::failing = false; }
+};
+}  // namespace
+
+// 0.1.0 advanced the window (freeing the buckets that left it) before it
+// allocated the new bucket's sketch: a bad_alloc there lost the retired
+// buckets' data and the event, with no counter saying so. Now the sketch is
+// allocated first, and the event that could not be stored is in dropped().
+TEST_CASE("time_window::add under bad_alloc keeps the window and counts the event in dropped()", "[time_window]") {
+  flaky_window w(10, 4);
+  w.add(5, std::uint64_t{1});
+  w.add(15, std::uint64_t{2});
+  const auto before = w.serialize();
+  REQUIRE(w.used_buckets() == 2);
+  {
+    const failing_scope fail;
+    // t = 1000 would retire every bucket; its sketch cannot be allocated.
+    CHECK_THROWS_AS(w.add(1000, std::uint64_t{3}), std::bad_alloc);
+    // A late event into an empty bucket inside the window: same accounting.
+    // (The window holds buckets −2..1; bucket −1, ticks −10..−1, is empty.)
+    CHECK_THROWS_AS(w.add(-5, std::uint64_t{4}), std::bad_alloc);
+  }
+  CHECK(w.used_buckets() == 2);  // nothing retired
+  CHECK(w.now() == 15);
+  CHECK(w.accepted() == 2);
+  CHECK(w.dropped() == 2);  // every event offered is accepted or dropped
+  CHECK(w.estimate_last(40) > 1.5);
+  // The buckets are those of before, byte for byte (only the dropped counter differs).
+  flaky_window expected(10, 4);
+  expected.add(5, std::uint64_t{1});
+  expected.add(15, std::uint64_t{2});
+  CHECK(w.sketch_last(40) == expected.sketch_last(40));
+  CHECK(w.serialize() != before);
+  // With memory back, the same events go in.
+  CHECK(w.add(1000, std::uint64_t{3}));
+  CHECK(w.accepted() == 3);
+  CHECK(w.used_buckets() == 1);
 }

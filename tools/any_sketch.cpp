@@ -8,6 +8,7 @@
 
 #include <hashsketch/detail/bytes.hpp>
 #include <hashsketch/errors.hpp>
+#include <hashsketch/ultraloglog.hpp>
 
 #include "typed_sketch.hpp"
 
@@ -73,6 +74,13 @@ std::unique_ptr<any_sketch> make_hyperloglog(unsigned p, std::uint64_t seed) {
 }
 
 std::unique_ptr<any_sketch> convert_to(const any_sketch& from, estimator_choice family) {
+  constexpr unsigned ull_kind = hashsketch::ultraloglog<4>::kind_id;
+  if (from.kind_id() == ull_kind || is_ull_estimator(family)) {
+    if (from.kind_id() == ull_kind && (is_ull_estimator(family) || family == estimator_choice::kind_default))
+      return from.clone();
+    throw runtime_failure(std::string("estimator ") + estimator_name(family) + " does not apply to a " +
+                          from.kind_name() + " sketch");
+  }
   const unsigned kind = kind_for(family);
   if (kind == from.kind_id()) return from.clone();
   return with_family(kind, [&](auto* tag) {
@@ -90,7 +98,8 @@ sketch_header read_header(const std::uint8_t* data, std::size_t size) {
   if (version != hashsketch::format::version) throw format_error("unknown format version " + std::to_string(version));
   sketch_header h{};
   h.kind = r.u8("kind");
-  with_family(h.kind, [](auto*) { return 0; });  // throws for an unknown kind
+  if (h.kind != hashsketch::ultraloglog<4>::kind_id)
+    with_family(h.kind, [](auto*) { return 0; });  // throws for an unknown kind
   h.precision = r.u8("precision");
   if (h.precision < 4 || h.precision > 16)
     throw format_error("precision " + std::to_string(h.precision) + " is outside 4..16");
@@ -110,6 +119,7 @@ sketch_header read_header(const std::uint8_t* data, std::size_t size) {
 
 std::unique_ptr<any_sketch> deserialize_any(const std::uint8_t* data, std::size_t size) {
   const sketch_header h = read_header(data, size);
+  if (h.kind == hashsketch::ultraloglog<4>::kind_id) return deserialize_ultraloglog(h.precision, data, size, h.seed);
   return with_family(h.kind, [&](auto* tag) {
     using Family = std::remove_pointer_t<decltype(tag)>;
     return deserialize_family<Family>(h.precision, data, size, h.seed);

@@ -66,6 +66,18 @@ class any_sketch {
 /// Throws hashsketch::precision_error unless 4 ≤ p ≤ 16.
 std::unique_ptr<any_sketch> make_hyperloglog(unsigned p, std::uint64_t seed);
 
+/// An empty UltraLogLog sketch (kind 4) with 2^p registers and an xxh3 seed
+/// (tools/sketch_ultraloglog.cpp). Throws hashsketch::precision_error unless
+/// 4 ≤ p ≤ 16.
+std::unique_ptr<any_sketch> make_ultraloglog(unsigned p, std::uint64_t seed);
+/// The library's ultraloglog<p>::deserialize behind any_sketch.
+std::unique_ptr<any_sketch> deserialize_ultraloglog(unsigned p, const std::uint8_t* data, std::size_t size,
+                                                    std::uint64_t seed);
+/// True for estimators of UltraLogLog registers (fgra, ml).
+inline bool is_ull_estimator(estimator_choice e) noexcept {
+  return e == estimator_choice::fgra || e == estimator_choice::ull_ml;
+}
+
 /// The sketch of `family` (estimator_choice::loglog → loglog, superloglog →
 /// superloglog, anything else → hyperloglog) holding `from`'s registers.
 std::unique_ptr<any_sketch> convert_to(const any_sketch& from, estimator_choice family);

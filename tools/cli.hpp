@@ -71,7 +71,7 @@ double parse_confidence(const parsed_option& o);   // (0, 1)
 unsigned parse_threads(const parsed_option& o);    // 1..256
 
 /// Which estimator the user asked for; `kind_default` = the saved sketch's own.
-enum class estimator_choice { kind_default, ertl, classic, loglog, superloglog };
+enum class estimator_choice { kind_default, ertl, classic, loglog, superloglog, fgra, ull_ml };
 estimator_choice parse_estimator(const parsed_option& o);
 const char* estimator_name(estimator_choice e);
 

@@ -195,8 +195,11 @@ estimator_choice parse_estimator(const parsed_option& o) {
   if (o.value == "classic") return estimator_choice::classic;
   if (o.value == "loglog") return estimator_choice::loglog;
   if (o.value == "superloglog") return estimator_choice::superloglog;
+  if (o.value == "fgra") return estimator_choice::fgra;  // UltraLogLog
+  if (o.value == "ml") return estimator_choice::ull_ml;  // UltraLogLog
   throw usage_error("estimator " + quoted(o.value) + " (" + o.spelling +
-                    ") must be one of ertl, classic, loglog, superloglog");
+                    ") must be one of ertl, classic, loglog, superloglog (HyperLogLog registers) or fgra, ml "
+                    "(UltraLogLog)");
 }
 
 const char* estimator_name(estimator_choice e) {
@@ -205,6 +208,8 @@ const char* estimator_name(estimator_choice e) {
     case estimator_choice::classic: return "classic";
     case estimator_choice::loglog: return "loglog";
     case estimator_choice::superloglog: return "superloglog";
+    case estimator_choice::fgra: return "fgra";
+    case estimator_choice::ull_ml: return "ml";
     case estimator_choice::kind_default: break;
   }
   return "default";

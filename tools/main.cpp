@@ -1,7 +1,8 @@
 // hashsketch: the command-line program. Dispatches to a command, prints help,
 // and turns exceptions into messages and exit statuses (docs/cli.md):
 //   0 success, 1 runtime error (files, corrupt or incompatible sketches),
-//   2 usage error (unknown option, bad value, out-of-range rate or precision).
+//   2 usage error (unknown option, bad value, out-of-range rate or precision),
+//   3 accuracy alert (count --exact --alert-sigma: the truth outside the band).
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -42,7 +43,7 @@ const char* const program_help =
     "  hashsketch sample -r 0.01 -f 3 big.log > s.log      1% of users, with all their lines\n"
     "\n"
     "Exit status: 0 success, 1 runtime error (file, corrupt or incompatible sketch),\n"
-    "2 usage error. Documentation: docs/cli.md.\n";
+    "2 usage error, 3 accuracy alert (count --exact --alert-sigma). Documentation: docs/cli.md.\n";
 
 const char* const count_help =
     "Usage: hashsketch count [OPTIONS] [FILE...]\n"
@@ -55,7 +56,10 @@ const char* const count_help =
     "                         counted and reported, not fatal.\n"
     "  -d, --delimiter C      field delimiter, one byte; default TAB ('\\t')\n"
     "  -p, --precision P      m = 2^P registers, 4..16; default 14 (16 KiB, rse 0.81%)\n"
-    "  -e, --estimator NAME   ertl (default), classic, loglog, superloglog\n"
+    "  -e, --estimator NAME   ertl (default), classic, loglog, superloglog;\n"
+    "                         with --sketch ultraloglog: fgra (default), ml\n"
+    "      --sketch KIND      hyperloglog (default) or ultraloglog (one byte per\n"
+    "                         register, rse 0.78/sqrt(m) instead of 1.04/sqrt(m))\n"
     "  -c, --confidence C     interval confidence in (0, 1); default 0.95\n"
     "      --format FMT       text (default) or json: {estimate, lower, upper, confidence,\n"
     "                         precision, estimator, relative_standard_error, lines,\n"
@@ -66,6 +70,12 @@ const char* const count_help =
     "  -j, --threads N        scan regular files on N threads (per-thread sketches,\n"
     "                         merged exactly); default: the CPUs, at most 4\n"
     "  -q, --quiet            no progress meter\n"
+    "      --exact            also count exactly (64-bit hashes of the distinct keys, same\n"
+    "                         pass) and report the error; json adds exact, error,\n"
+    "                         error_sigma (error in standard errors), within_interval\n"
+    "      --exact-limit N    stop with exit status 1 past N distinct keys; default 1e8\n"
+    "                         (table <= 1 GiB; 11..21 bytes per key), at most 2^32\n"
+    "      --alert-sigma S    with --exact: exit status 3 when |error_sigma| > S\n"
     "\n"
     "Text output: 'ESTIMATE distinct (95% interval LOW .. HIGH; P=14, ertl, rse 0.81%; N lines)'.\n";
 
@@ -73,7 +83,8 @@ const char* const sample_help =
     "Usage: hashsketch sample -r RATE [OPTIONS] [FILE...]\n"
     "\n"
     "Prints, unchanged, the lines whose field is selected by hash-based sampling\n"
-    "(RFC 5475): keep iff XXH3-64(field, seed) < RATE * 2^64. Every line of a\n"
+    "(RFC 5475): keep iff position(XXH3-64(field, seed)) < RATE * 2^64, position a\n"
+    "fixed bijection (docs/sampling.md). Every line of a\n"
     "selected key is kept, and the same keys are selected in every file, on every\n"
     "machine, every day (for the same seed).\n"
     "\n"

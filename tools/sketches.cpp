@@ -69,7 +69,12 @@ struct estimate_options {
 };
 
 estimator_choice effective(const any_sketch& s, estimator_choice e) {
-  return e == estimator_choice::kind_default ? s.default_estimator() : e;
+  if (e == estimator_choice::kind_default) return s.default_estimator();
+  // fgra/ml read UltraLogLog registers, the others HyperLogLog's.
+  if (is_ull_estimator(e) != is_ull_estimator(s.default_estimator()))
+    throw runtime_failure(std::string("estimator ") + estimator_name(e) + " does not apply to a " + s.kind_name() +
+                          " sketch");
+  return e;
 }
 
 std::string text_estimate(const any_sketch& s, const estimate_options& o) {

@@ -21,12 +21,14 @@
 #include <vector>
 
 #include "addressing.hpp"
+#include "detail/aligned_allocator.hpp"
 #include "detail/bytes.hpp"
-#include "detail/dispatch.hpp"
+#include "detail/kernel_table.hpp"
 #include "detail/stats.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
 #include "hash.hpp"
+#include "key_traits.hpp"
 
 namespace hashsketch {
 
@@ -35,10 +37,34 @@ struct interval {
   double lower, estimate, upper;
 };
 
+// Pinned builds (HASHSKETCH_PIN_ISA) get their own basic_sketch symbols:
+// its members call the pinned kernels (detail/kernel_table.hpp).
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
 class basic_sketch;
+HASHSKETCH_PIN_NAMESPACE_END
 
 namespace detail {
+/// Integer types that add(Int) takes: every integral type but bool.
+template <class T>
+struct is_integer_key
+    : std::integral_constant<bool, std::is_integral<T>::value && !std::is_same<std::remove_cv_t<T>, bool>::value> {};
+/// Pointee types of add(pointer, size): character and byte types only.
+template <class T>
+struct is_byte_like
+    : std::integral_constant<bool, std::is_same<std::remove_cv_t<T>, char>::value ||
+                                       std::is_same<std::remove_cv_t<T>, unsigned char>::value ||
+                                       std::is_same<std::remove_cv_t<T>, signed char>::value ||
+                                       std::is_same<std::remove_cv_t<T>, std::byte>::value> {};
+/// A hasher opts into floating-point keys with `static constexpr bool
+/// hashes_floating = true` and an operator() for the type (float, double;
+/// long double never: no engine defines its bytes).
+template <class H, class F, class = void>
+struct hasher_hashes_floating : std::false_type {};
+template <class H, class F>
+struct hasher_hashes_floating<H, F, std::enable_if_t<H::hashes_floating>>
+    : std::integral_constant<bool, !std::is_same<std::remove_cv_t<F>, long double>::value> {};
+
 /// Write access to a sketch's registers for the library's own codecs and
 /// kernels (Redis / DataSketches readers, merge_all). Users never need it:
 /// anything written must be a valid register value (≤ max_rank), and
@@ -89,9 +115,9 @@ constexpr std::size_t checksum_size = 8;
 /// The register sketch: m = 2^P one-byte registers, each the largest rank
 /// seen among the keys the addressing policy sends to it.
 ///
-/// Memory: m bytes of registers on the allocator (16 KiB at P = 14, 64 KiB at
-/// P = 16) plus a 256-byte histogram and the hasher inside the object; no
-/// other allocation after construction.
+/// Memory: m + 64 bytes of registers on the allocator, 64-byte aligned (16 KiB
+/// at P = 14, 64 KiB at P = 16), plus a 256-byte histogram and the hasher
+/// inside the object; no other allocation after construction.
 /// Error: relative standard error Family::relative_standard_error(m)
 /// (1.04/√m for HyperLogLog: 6.5 % at P = 8, 1.6 % at P = 12, 0.81 % at
 /// P = 14, 0.41 % at P = 16), with |bias| ≤ 0.25·RSE for every n from 0 to
@@ -100,11 +126,16 @@ constexpr std::size_t checksum_size = 8;
 /// concurrently while no thread modifies the sketch (const members never
 /// write, not even a cache); add, merge, clear and assignment need exclusive
 /// access. Sketches are values: copy them per thread and merge the copies.
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
 class basic_sketch {
   static_assert(P >= 4 && P <= 16, "hashsketch: precision P must be in 4..16");
   static_assert(std::is_same<typename std::allocator_traits<Allocator>::value_type, std::uint8_t>::value,
                 "hashsketch: the allocator must allocate std::uint8_t");
+  // register_histogram has one counter per value 0..63; a layout whose ranks
+  // reached 64 would index past it (update, the kernels' histogram pass).
+  static_assert(Addressing::max_rank(P) < std::tuple_size<register_histogram>::value,
+                "hashsketch: the addressing policy's max_rank(P) must fit the 64-slot register histogram");
 
  public:
   using family_type = Family;
@@ -122,9 +153,46 @@ class basic_sketch {
 
   /// An empty sketch. Allocates m bytes. Throws what the allocator throws.
   explicit basic_sketch(const Hasher& hasher = Hasher{}, const Allocator& alloc = Allocator{})
-      : registers_(register_count, std::uint8_t{0}, alloc), hasher_(hasher) {
+      : registers_(register_count, std::uint8_t{0}, register_allocator(alloc)), hasher_(hasher) {
     reset_summary();
   }
+
+  /// Copies: equal, independent sketches (allocates m bytes).
+  basic_sketch(const basic_sketch&) = default;
+  basic_sketch& operator=(const basic_sketch&) = default;
+  /// Takes other's registers; other is left a valid empty sketch with its
+  /// hasher (every member works on it, as on a new one). To do that it
+  /// receives m fresh zero bytes from its allocator: the move allocates and
+  /// may throw what the allocator throws, leaving other unchanged.
+  basic_sketch(basic_sketch&& other)
+      : registers_(register_count, std::uint8_t{0}, other.registers_.get_allocator()),
+        histogram_(other.histogram_),
+        stats_(other.stats_),
+        estimate_(other.estimate_),
+        histogram_valid_(other.histogram_valid_),
+        hasher_(other.hasher_) {
+    registers_.swap(other.registers_);  // equal allocators: a pointer swap
+    other.clear();
+  }
+  /// Takes other's registers and hasher by exchanging register arrays (no
+  /// allocation); other is left a valid empty sketch with its own hasher. O(m).
+  basic_sketch& operator=(basic_sketch&& other) noexcept {
+    if (this != &other) {
+      if (std::allocator_traits<Allocator>::propagate_on_container_swap::value ||
+          registers_.get_allocator() == other.registers_.get_allocator())
+        registers_.swap(other.registers_);
+      else  // unequal allocators that do not travel: copy the m bytes instead
+        std::copy(other.registers_.begin(), other.registers_.end(), registers_.begin());
+      histogram_ = other.histogram_;
+      stats_ = other.stats_;
+      estimate_ = other.estimate_;
+      histogram_valid_ = other.histogram_valid_;
+      hasher_ = other.hasher_;
+      other.clear();
+    }
+    return *this;
+  }
+  ~basic_sketch() = default;
 
   /// Explicit conversion between sketch families over the same registers
   /// (hyperloglog ⇄ loglog ⇄ superloglog): the registers are copied unchanged,
@@ -140,12 +208,65 @@ class basic_sketch {
   // --- adding -------------------------------------------------------------
   // All O(1) (add_many O(n)); never allocate; not thread-safe (one writer).
 
-  /// Adds a 64-bit key (its 8 little-endian bytes are hashed).
-  void add(std::uint64_t key) noexcept { add_hash(hasher_(key)); }
+  /// Adds an integer key of any width and signedness, hashed by the hasher's
+  /// own rule for that type where it has one (murmur3_128_hasher widens as
+  /// DataSketches' update(int32_t) etc. do), else as the value converted to
+  /// std::uint64_t, whose 8 little-endian bytes are hashed (xxh3_hasher:
+  /// signed types sign-extend, unsigned zero-extend). bool is not a key.
+  template <class Int, std::enable_if_t<detail::is_integer_key<Int>::value, int> = 0>
+  void add(Int key) noexcept {
+    add_hash(hasher_(key));
+  }
+  /// Adds an enumeration value as its underlying integer (as add(Int)).
+  template <class Enum, std::enable_if_t<std::is_enum<Enum>::value, int> = 0>
+  void add(Enum key) noexcept {
+    add(static_cast<std::underlying_type_t<Enum>>(key));
+  }
+  /// Adds a floating-point key, only where the hasher defines a floating rule
+  /// (Hasher::hashes_floating: DataSketches' canonical double, −0.0 → +0.0,
+  /// one NaN; float as the double it converts to). Elsewhere it is deleted:
+  /// converting 3.2 and 3.9 to the integer 3 would make them one key.
+  template <class Float, std::enable_if_t<std::is_floating_point<Float>::value &&
+                                              detail::hasher_hashes_floating<Hasher, Float>::value,
+                                          int> = 0>
+  void add(Float key) noexcept {
+    add_hash(hasher_(key));
+  }
+  template <class Float, std::enable_if_t<std::is_floating_point<Float>::value &&
+                                              !detail::hasher_hashes_floating<Hasher, Float>::value,
+                                          int> = 0>
+  void add(Float key) = delete;
+  /// bool and nullptr are not keys (a bool would hash as 0/1, nullptr as a
+  /// null string): deleted, so `add(flag)` and `add(nullptr)` do not compile.
+  template <class B, std::enable_if_t<std::is_same<B, bool>::value || std::is_same<B, std::nullptr_t>::value, int> = 0>
+  void add(B) = delete;
   /// Adds the bytes of a string.
   void add(std::string_view key) noexcept { add_hash(hasher_(key.data(), key.size())); }
-  /// Adds the bytes [data, data + size).
-  void add(const void* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  /// Adds the bytes [data, data + size) as one key. Only character and byte
+  /// pointers are accepted: `add(keys.data(), keys.size())` with integer keys
+  /// would hash their bytes as a single key, so it does not compile (use
+  /// add_many, or a loop of add, for n keys).
+  void add(const char* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  void add(const unsigned char* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  void add(const signed char* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  void add(const std::byte* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  /// add(nullptr, size): the hasher's rule for null data (murmur3_128_hasher
+  /// ignores it, as DataSketches does; xxh3_hasher needs size == 0).
+  void add(std::nullptr_t, std::size_t size) noexcept { add_hash(hasher_(static_cast<const void*>(nullptr), size)); }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  void add(const T*, std::size_t) {
+    static_assert(detail::is_byte_like<T>::value,
+                  "hashsketch: add(pointer, size) hashes size bytes as ONE key and takes only char, unsigned char, "
+                  "signed char or std::byte pointers; for an array of n integer keys call add_many(keys, n) or "
+                  "add(keys[i]) in a loop");
+  }
+  /// Adds a user type through its key_traits<T> specialisation (key_traits.hpp):
+  /// the named fields' canonical bytes are hashed as one key, never padding.
+  /// Allocates only for keys encoded in more than 256 bytes.
+  template <class T, std::enable_if_t<detail::has_key_traits<T>::value, int> = 0>
+  void add(const T& key) {
+    detail::with_key_bytes(key, [this](const void* data, std::size_t size) { add_hash(hasher_(data, size)); });
+  }
   /// Adds an already hashed value (the caller guarantees uniform hash bits).
   void add_hash(hash_type hash) noexcept {
     std::size_t index;
@@ -266,7 +387,7 @@ class basic_sketch {
   /// if the hashers differ.
   friend basic_sketch operator|(const basic_sketch& a, const basic_sketch& b) {
     a.check_compatible(b.hasher_);
-    basic_sketch out(a.hasher_, a.registers_.get_allocator());
+    basic_sketch out(a.hasher_, a.get_allocator());
     detail::kernels().merge_max_into(out.registers_.data(), a.registers_.data(), b.registers_.data(), register_count);
     out.histogram_valid_ = false;
     return out;
@@ -277,7 +398,7 @@ class basic_sketch {
   template <unsigned Q>
   basic_sketch<Family, Q, Hasher, Allocator, Addressing> reduce() const {
     static_assert(Q <= P, "hashsketch: reduce<Q>() needs Q <= P (precision cannot grow)");
-    basic_sketch<Family, Q, Hasher, Allocator, Addressing> out(hasher_, registers_.get_allocator());
+    basic_sketch<Family, Q, Hasher, Allocator, Addressing> out(hasher_, get_allocator());
     Addressing::fold(P, registers_.data(), Q, out.registers_.data());
     out.rebuild_histogram();
     return out;
@@ -315,7 +436,7 @@ class basic_sketch {
   /// The hasher, with its seed, that keys are hashed with. O(1).
   const Hasher& hasher() const noexcept { return hasher_; }
   /// A copy of the allocator the registers live on. O(1).
-  allocator_type get_allocator() const noexcept { return registers_.get_allocator(); }
+  allocator_type get_allocator() const noexcept { return registers_.get_allocator().inner(); }
   /// The register histogram (counts[v] = registers holding v).
   register_histogram histogram() const noexcept { return current_histogram(); }
 
@@ -524,7 +645,10 @@ class basic_sketch {
                                       "): the same key lands in different registers");
   }
 
-  std::vector<std::uint8_t, Allocator> registers_;
+  // 64-byte aligned (a cache line) whatever the user's allocator aligns to,
+  // every byte still from that allocator (detail/aligned_allocator.hpp).
+  using register_allocator = detail::aligned_allocator<Allocator, 64>;
+  std::vector<std::uint8_t, register_allocator> registers_;
   register_histogram histogram_;
   // Maintained with histogram_ when maintains_estimate (else unused): exact
   // register_stats of the registers and Family's default estimate of them.
@@ -535,6 +659,7 @@ class basic_sketch {
   bool histogram_valid_ = true;
   Hasher hasher_;
 };
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace hashsketch
 

@@ -114,6 +114,12 @@ struct murmur3_128_hasher {
     detail::store_le64(bytes, key);
     return hash_bytes(bytes, sizeof bytes);
   }
+  /// Floating-point keys have a rule here (basic_sketch::add(double) exists
+  /// only for hashers that say so): DataSketches' update(double) and
+  /// update(float), see datasketches_key(double).
+  static constexpr bool hashes_floating = true;
+  result_type operator()(double key) const noexcept;
+  result_type operator()(float key) const noexcept;
   /// Every other integer type, widened exactly as DataSketches widens it.
   template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_same<Int, std::uint64_t>::value &&
                                             !std::is_same<Int, bool>::value,
@@ -290,6 +296,13 @@ template <class Int, std::enable_if_t<std::is_integral<Int>::value && !std::is_s
                                           !std::is_same<Int, bool>::value,
                                       int>>
 murmur3_128_hash murmur3_128_hasher::operator()(Int key) const noexcept {
+  return (*this)(datasketches_key(key));
+}
+
+inline murmur3_128_hash murmur3_128_hasher::operator()(double key) const noexcept {
+  return (*this)(datasketches_key(key));
+}
+inline murmur3_128_hash murmur3_128_hasher::operator()(float key) const noexcept {
   return (*this)(datasketches_key(key));
 }
 

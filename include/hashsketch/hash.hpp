@@ -31,6 +31,11 @@
 #undef XXH_INLINE_ALL
 #undef HASHSKETCH_DEFINED_XXH_INLINE_ALL
 #endif
+// add_many's SIMD kernels restate XXH3-64 as xxHash 0.8.0 fixed it (before
+// 0.8.0 XXH3 was experimental and its output changed between releases), so
+// an older xxhash.h would make add_many disagree with add. XXH_VERSION_NUMBER
+// is MAJOR·10000 + MINOR·100 + RELEASE: 800 = 0.8.0.
+static_assert(XXH_VERSION_NUMBER >= 800, "hashsketch: xxHash 0.8.0 or later is required (xxhash.h is older)");
 
 // Hashing is the whole cost of add()/selects(); clang 14 declines to inline
 // the hasher in hot loops without being told (measured: sampler 1.24-1.37x

@@ -2,6 +2,7 @@
 #define HASHSKETCH_HASHSKETCH_HPP
 
 // Umbrella header: everything public in hashsketch.
+#include "accuracy_monitor.hpp"
 #include "addressing.hpp"
 #include "basic_sketch.hpp"
 #include "datasketches.hpp"
@@ -11,12 +12,16 @@
 #include "hash.hpp"
 #include "hyperloglog.hpp"
 #include "intersection.hpp"
+#include "key_traits.hpp"
 #include "loglog.hpp"
+#include "martingale.hpp"
 #include "parallel.hpp"
 #include "redis.hpp"
 #include "sampler.hpp"
 #include "set_operations.hpp"
 #include "time_window.hpp"
+#include "postgresql.hpp"
+#include "ultraloglog.hpp"
 #include "version.hpp"
 
 #endif  // HASHSKETCH_HASHSKETCH_HPP

@@ -10,11 +10,21 @@
 // In RFC 5475's terms:
 //   hash domain     the key's bytes (a user id, 8 little-endian bytes of an
 //                   integer), hashed with XXH3-64 and the sampler's seed —
-//                   the same xxh3_hasher the sketches use by default, so a
-//                   sampler and a sketch with the same seed see the same hash;
-//   hash range      all 64-bit values [0, 2^64);
+//                   the same xxh3_hasher the sketches use by default;
+//   hash range      all 64-bit values [0, 2^64), seen through position(): a
+//                   fixed bijection of the range that decorrelates the
+//                   decision from the bits a sketch reads (since 0.2.0);
 //   selection range [0, T) where T = floor(rate · 2^64), and T = 2^64 (the
 //                   whole hash range) at rate 1.
+//
+// Why position(): the sketches index registers by the top bits of the same
+// XXH3 hash. Selecting `hash < T` kept only hashes with about log2(1/rate)
+// leading zeros, so a default-seed hyperloglog of a default-seed sample put
+// every key into the first rate·m registers (a 1 % sample of 8 762 lines
+// counted as 165 distinct in 0.1.0). Selecting on a bijective remix of the
+// hash keeps every property below (the remix is a permutation of [0, 2^64),
+// so each rate still selects exactly T hashes) while the kept hashes are
+// spread over all registers, for every pair of sampler and sketch seeds.
 // docs/sampling.md explains the arithmetic and the properties in full.
 
 #include <cmath>
@@ -27,10 +37,11 @@
 
 namespace hashsketch {
 
-/// Keeps a key iff XXH3-64(key bytes, seed) < threshold().
+/// Keeps a key iff position(XXH3-64(key bytes, seed)) < threshold().
 ///
 /// The selected fraction of the hash range is exactly threshold() / 2^64
-/// (1 at rate 1), which differs from rate() by less than 2^-64.
+/// (1 at rate 1), which differs from rate() by less than 2^-64: position() is a
+/// bijection of [0, 2^64), so it selects exactly threshold() hashes.
 ///
 /// Properties (tested in tests/sampler_test.cpp):
 ///  - deterministic: the decision depends only on (key bytes, seed, rate) —
@@ -38,9 +49,15 @@ namespace hashsketch {
 ///  - nested: for one seed, rate a < b ⇒ every key selected at a is selected
 ///    at b (thresholds are monotone in the rate);
 ///  - independent across seeds: samples drawn with different seeds overlap as
-///    two independent Bernoulli samples would.
+///    two independent Bernoulli samples would;
+///  - independent of the sketches: a sketch of the sample (any seed, the
+///    sampler's own included) estimates the number of keys kept.
 ///
-/// Cost: one XXH3 of the key plus one comparison; O(1) memory (32 bytes).
+/// Decisions changed in 0.2.0 (position() was added): a 0.1.0 sample is not
+/// the 0.2.0 sample of the same rate and seed.
+///
+/// Cost: one XXH3 of the key, a 64-bit remix (two multiplications) and one
+/// comparison; O(1) memory (32 bytes: sizeof(hash_sampler) == 32).
 /// Immutable after construction, so safe to share between threads.
 class hash_sampler {
  public:
@@ -58,19 +75,36 @@ class hash_sampler {
   bool selects(std::string_view key) const noexcept { return selects_hash(hasher_(key.data(), key.size())); }
   bool selects(const void* data, std::size_t size) const noexcept { return selects_hash(hasher_(data, size)); }
   /// Decision for a hash computed elsewhere with hasher() (e.g. hashed once,
-  /// then used for both a sampler and a partitioner).
+  /// then used for a sampler, a partitioner and a sketch's add_hash(): the
+  /// decision reads position(hash), so the sketch still sees uniform bits).
   bool selects_hash(std::uint64_t hash) const noexcept {
     // At rate 1 the threshold 2^64 does not fit; the flag stands for it. The
     // branch is loop-invariant, so it is predicted perfectly (or unswitched
     // by the compiler): measured, this is as fast as a bare `hash < t`, where
     // a branch-free masked compare measured up to 15 % slower with g++ 12.
     if (all_) return true;
-    return hash < threshold_;
+    return position(hash) < threshold_;
+  }
+
+  /// Where a hash lies in the selection order: a fixed bijection of
+  /// [0, 2^64) (the same for every seed and rate), and the key is kept iff
+  /// position(hash) < threshold(). It is Stafford's "Mix13" finaliser
+  /// (D. Stafford, "Better Bit Mixing", 2011; the finaliser of SplitMix64)
+  /// applied to hash XOR 0x243f6a8885a308d3 (the first fraction digits of π,
+  /// so position(0) != 0). Every step (xor with a constant, x ^= x >> k for
+  /// k ≥ 1, multiplication by an odd constant modulo 2^64) is invertible, so
+  /// the composition is a permutation; each output bit depends on every input
+  /// bit, so the top bits a sketch indexes by are not those that decide.
+  static constexpr std::uint64_t position(std::uint64_t hash) noexcept {
+    std::uint64_t x = hash ^ 0x243f6a8885a308d3ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
   }
 
   /// The rate given to the constructor (-0.0 is stored as +0.0).
   double rate() const noexcept { return rate_; }
-  /// Keep iff hash < threshold(). T = floor(rate · 2^64) for rate < 1, which is
+  /// Keep iff position(hash) < threshold(). T = floor(rate · 2^64) for rate < 1, which is
   /// at most 2^64 − 2^11 (the largest double below 1 is 1 − 2^-53). At rate 1
   /// the true threshold 2^64 does not fit in 64 bits: threshold() returns
   /// 2^64 − 1 and the sampler keeps every hash, 2^64 − 1 included.
@@ -97,15 +131,17 @@ class hash_sampler {
 };
 
 /// Splits keys into size() buckets with probabilities proportional to the
-/// weights, by cutting the hash range [0, 2^64) into consecutive intervals:
-/// bucket i gets [L_i, L_{i+1}) with L_0 = 0, L_size = 2^64 and
+/// weights, by cutting the range [0, 2^64) of hash_sampler::position(hash)
+/// into consecutive intervals: bucket i gets [L_i, L_{i+1}) with L_0 = 0, L_size = 2^64 and
 /// L_i = floor(2^64 · (w_0 + … + w_{i−1}) / (w_0 + … + w_{n−1})) computed in
 /// double with a fixed order of operations (docs/sampling.md). Deterministic
 /// like hash_sampler; with weights {r, 1 − r} and r + (1 − r) == 1 in double,
 /// bucket 0 is exactly the sample that hash_sampler(r) with the same seed
 /// selects.
 ///
-/// Cost: one XXH3 of the key plus a search of the size() − 1 cut points
+/// Buckets changed in 0.2.0, with the sampler's decisions (position()).
+///
+/// Cost: one XXH3 of the key, the remix, and a search of the size() − 1 cut points
 /// (a branch-free count up to 5 buckets, else binary, O(log size()));
 /// memory 16 bytes per bucket.
 /// Immutable after construction, so safe to share between threads.
@@ -123,14 +159,16 @@ class hash_partitioner {
   std::size_t bucket(const void* data, std::size_t size) const noexcept {
     return bucket_of_hash(hasher_(data, size));
   }
-  /// Bucket for a hash computed elsewhere with hasher().
+  /// Bucket for a hash computed elsewhere with hasher(): the bucket whose
+  /// interval holds hash_sampler::position(hash).
   std::size_t bucket_of_hash(std::uint64_t hash) const noexcept;
 
   /// Number of buckets (the number of weights).
   std::size_t size() const noexcept { return weights_.size(); }
   /// The weights given to the constructor.
   const std::vector<double>& weights() const noexcept { return weights_; }
-  /// Exact fraction of the hash range that bucket i receives, (L_{i+1} − L_i) / 2^64.
+  /// Exact fraction of the hash range that bucket i receives, (L_{i+1} − L_i) / 2^64
+  /// (position() is a bijection, so this is also the fraction of hashes).
   /// 0 for i ≥ size().
   double share(std::size_t i) const noexcept;
   /// The XXH3 seed; partitioners with different seeds split independently.

@@ -156,7 +156,7 @@ class time_window {
         head_slot_(other.head_slot_), head_fast_(other.head_fast_), accepted_(other.accepted_), late_(other.late_),
         dropped_(other.dropped_) {
     slots_.resize(count_);
-    for (std::size_t i = 0; i < count_; ++i)
+    for (std::size_t i = 0; i < other.slots_.size(); ++i)  // empty when other was moved from
       if (other.slots_[i]) slots_[i] = std::make_unique<Sketch>(*other.slots_[i]);
   }
   time_window& operator=(const time_window& other) {
@@ -166,8 +166,37 @@ class time_window {
     }
     return *this;
   }
-  time_window(time_window&&) = default;
-  time_window& operator=(time_window&&) = default;
+  /// Takes other's buckets, position and counters without allocating; other
+  /// is left a valid empty window of the same shape and hasher (not started,
+  /// counters 0), as if just constructed. Its slot array is given back on its
+  /// next add or merge (8 bytes per bucket, the one allocation that can throw).
+  time_window(time_window&& other) noexcept
+      : width_(other.width_), count_(other.count_), hasher_(other.hasher_), alloc_(other.alloc_),
+        slots_(std::move(other.slots_)), started_(other.started_), now_(other.now_), head_(other.head_),
+        head_first_(other.head_first_), head_slot_(other.head_slot_), head_fast_(other.head_fast_),
+        accepted_(other.accepted_), late_(other.late_), dropped_(other.dropped_) {
+    other.reset_moved_from();
+  }
+  time_window& operator=(time_window&& other) noexcept {
+    if (this != &other) {
+      width_ = other.width_;
+      count_ = other.count_;
+      hasher_ = other.hasher_;
+      alloc_ = other.alloc_;
+      slots_ = std::move(other.slots_);
+      started_ = other.started_;
+      now_ = other.now_;
+      head_ = other.head_;
+      head_first_ = other.head_first_;
+      head_slot_ = other.head_slot_;
+      head_fast_ = other.head_fast_;
+      accepted_ = other.accepted_;
+      late_ = other.late_;
+      dropped_ = other.dropped_;
+      other.reset_moved_from();
+    }
+    return *this;
+  }
   ~time_window() = default;
 
   // --- adding ---------------------------------------------------------------
@@ -190,11 +219,18 @@ class time_window {
     if (s) s->add(key);
     return s != nullptr;
   }
-  /// Adds the bytes [data, data + size) at time t.
-  bool add(time_type t, const void* data, std::size_t size) {
-    Sketch* s = bucket_for_write(t);
-    if (s) s->add(data, size);
-    return s != nullptr;
+  /// Adds the bytes [data, data + size) at time t, as one key. Character and
+  /// byte pointers only, as for the sketches' add(pointer, size).
+  bool add(time_type t, const char* data, std::size_t size) { return add_bytes(t, data, size); }
+  bool add(time_type t, const unsigned char* data, std::size_t size) { return add_bytes(t, data, size); }
+  bool add(time_type t, const signed char* data, std::size_t size) { return add_bytes(t, data, size); }
+  bool add(time_type t, const std::byte* data, std::size_t size) { return add_bytes(t, data, size); }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  bool add(time_type, const T*, std::size_t) {
+    static_assert(detail::is_byte_like<T>::value,
+                  "hashsketch: time_window::add(t, pointer, size) hashes size bytes as ONE key and takes only "
+                  "char, unsigned char, signed char or std::byte pointers");
+    return false;
   }
   /// Adds an already hashed value at time t.
   bool add_hash(time_type t, hash_type hash) {
@@ -227,7 +263,8 @@ class time_window {
       for (auto& s : slots_) s.reset();
     } else {
       // Bucket head_+i reuses the slot of bucket head_+i−count, which leaves.
-      for (std::uint64_t i = 1; i <= steps; ++i) slots_[slot_of(head_ + static_cast<std::int64_t>(i))].reset();
+      for (std::uint64_t i = 1; i <= steps && !slots_.empty(); ++i)
+        slots_[slot_of(head_ + static_cast<std::int64_t>(i))].reset();
     }
     set_head(b);
   }
@@ -251,6 +288,7 @@ class time_window {
       throw incompatible_sketch_error("time_window hashers differ: the same key lands in different registers");
     if (&other == this || !other.started_) return;
     // Allocate first, so a bad_alloc leaves this window as it was.
+    ensure_slots();
     std::vector<std::unique_ptr<Sketch>> fresh(count_);
     const std::int64_t new_head = started_ ? std::max(head_, other.head_) : other.head_;
     const std::int64_t new_oldest = detail::saturating_sub(new_head, static_cast<std::int64_t>(count_) - 1);
@@ -258,7 +296,7 @@ class time_window {
     for (std::int64_t b = std::max(new_oldest, other_oldest); b <= other.head_; ++b) {
       const std::size_t slot = slot_of(b);
       const bool ours_survives = started_ && b <= head_ && b >= oldest_bucket() && slots_[slot];
-      if (other.slots_[slot] && !ours_survives) fresh[slot] = std::make_unique<Sketch>(*other.slots_[slot]);
+      if (other.slot_at(slot) && !ours_survives) fresh[slot] = std::make_unique<Sketch>(*other.slot_at(slot));
       if (b == other.head_) break;  // other.head_ may be the largest int64
     }
     advance(other.now_);
@@ -266,8 +304,8 @@ class time_window {
       const std::size_t slot = slot_of(b);
       if (fresh[slot])
         slots_[slot] = std::move(fresh[slot]);
-      else if (other.slots_[slot])
-        slots_[slot]->merge(*other.slots_[slot]);
+      else if (other.slot_at(slot))
+        slots_[slot]->merge(*other.slot_at(slot));
       if (b == other.head_) break;
     }
     accepted_ += other.accepted_;
@@ -317,7 +355,7 @@ class time_window {
     if (!started_) return nullptr;
     const std::int64_t b = bucket_of(t);
     if (b > head_ || b < oldest_bucket()) return nullptr;
-    return slots_[slot_of(b)].get();
+    return slot_at(slot_of(b));
   }
 
   // --- state ----------------------------------------------------------------
@@ -340,7 +378,9 @@ class time_window {
   std::uint64_t accepted() const noexcept { return accepted_; }
   /// Events recorded although older than now (out of order, within the window).
   std::uint64_t late() const noexcept { return late_; }
-  /// Events refused because they were older than the window.
+  /// Events refused because they were older than the window, plus events
+  /// whose add() threw (std::bad_alloc creating their bucket's sketch): every
+  /// event given to add() is in accepted() or dropped().
   std::uint64_t dropped() const noexcept { return dropped_; }
   /// Number of buckets currently holding a sketch.
   std::size_t used_buckets() const noexcept {
@@ -374,7 +414,8 @@ class time_window {
     w.u64(accepted_);
     w.u64(late_);
     w.u64(dropped_);
-    for (const auto& s : slots_) {
+    for (std::size_t i = 0; i < count_; ++i) {
+      const Sketch* s = i < slots_.size() ? slots_[i].get() : nullptr;  // none after a move
       if (!s) {
         w.u8(0);
         continue;
@@ -500,7 +541,21 @@ class time_window {
   }
 
   // The sketch that an event at t goes into, or nullptr (dropped).
+  //
+  // A new bucket's sketch is allocated before advance() retires anything, so
+  // that a std::bad_alloc leaves every bucket and the position as they were;
+  // the event itself is then counted in dropped() and the exception
+  // propagates (accepted() + dropped() is every event offered).
   Sketch* bucket_for_write(time_type t) {
+    std::unique_ptr<Sketch> fresh;
+    try {
+      ensure_slots();
+      if (!started_ || (t > now_ && !in_head_bucket(t) && bucket_of(t) > head_))
+        fresh = std::make_unique<Sketch>(hasher_, alloc_);  // t opens a new head bucket
+    } catch (...) {
+      ++dropped_;
+      throw;
+    }
     advance(t);  // no-op unless t is newer than now
     std::size_t index = head_slot_;
     if (!in_head_bucket(t)) {
@@ -512,10 +567,47 @@ class time_window {
       index = slot_of(b);
     }
     std::unique_ptr<Sketch>& slot = slots_[index];
-    if (!slot) slot = std::make_unique<Sketch>(hasher_, alloc_);
+    if (!slot) {
+      if (fresh) {
+        slot = std::move(fresh);
+      } else {
+        try {
+          slot = std::make_unique<Sketch>(hasher_, alloc_);  // a late event or a quiet head bucket
+        } catch (...) {
+          ++dropped_;
+          throw;
+        }
+      }
+    }
     ++accepted_;
     if (t < now_) ++late_;
     return slot.get();
+  }
+
+  template <class Byte>
+  bool add_bytes(time_type t, const Byte* data, std::size_t size) {
+    Sketch* s = bucket_for_write(t);
+    if (s) s->add(data, size);
+    return s != nullptr;
+  }
+
+  // A moved-from window keeps its shape and hasher but no slot array (so the
+  // move allocates nothing); it is not started, so no member indexes slots_
+  // before ensure_slots() gives the array back.
+  void reset_moved_from() noexcept {
+    slots_.clear();  // already empty (its buffer moved away): frees nothing, allocates nothing
+    started_ = false;
+    now_ = 0;
+    head_ = 0;
+    head_first_ = 0;
+    head_slot_ = 0;
+    head_fast_ = false;
+    accepted_ = late_ = dropped_ = 0;
+  }
+  // Slot i's sketch, or nullptr (also for a moved-from window's missing array).
+  Sketch* slot_at(std::size_t i) const noexcept { return slots_.empty() ? nullptr : slots_[i].get(); }
+  void ensure_slots() {
+    if (slots_.size() != count_) slots_.resize(count_);
   }
 
   // Union of the non-empty buckets in [lo, hi] ∩ window, in one merge_all.
@@ -525,7 +617,7 @@ class time_window {
     if (hi > head_) hi = head_;
     std::vector<const Sketch*> parts;
     for (std::int64_t b = lo; b <= hi; ++b) {
-      if (const Sketch* s = slots_[slot_of(b)].get()) parts.push_back(s);
+      if (const Sketch* s = slot_at(slot_of(b))) parts.push_back(s);
       if (b == hi) break;  // hi may be the largest int64
     }
     // merge_all reads each bucket once into one result (no temporaries).

@@ -94,7 +94,8 @@ inline hash_partitioner::hash_partitioner(std::vector<double> weights, std::uint
   }
 }
 
-inline std::size_t hash_partitioner::bucket_of_hash(std::uint64_t hash) const noexcept {
+inline std::size_t hash_partitioner::bucket_of_hash(std::uint64_t raw_hash) const noexcept {
+  const std::uint64_t hash = hash_sampler::position(raw_hash);
   // The bucket is the number of cut points at or below the hash. Measured on
   // precomputed hashes (x86-64, g++ -O3): a branch-free count is fastest up to
   // 4 cuts (0.9 ns); beyond that std::upper_bound wins (1.9 ns at 15 cuts,

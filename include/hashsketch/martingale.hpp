@@ -1,0 +1,212 @@
+#ifndef HASHSKETCH_MARTINGALE_HPP
+#define HASHSKETCH_MARTINGALE_HPP
+
+// martingale<Sketch>: the martingale (HIP) estimator (Ting 2014, "Streamed
+// approximate counting of distinct elements"; Cohen 2015, "All-distances
+// sketches, revisited: HIP estimators"; Ertl 2024 for UltraLogLog) over a
+// hyperloglog<P> or ultraloglog<P> fed only by add: every time a key changes
+// a register, the estimate grows by 1/p, where p is the probability that a
+// new distinct key changes some register, and p drops by the changed
+// register's share. Arithmetic and the 2^−64-scaled probabilities follow
+// hash4j's MartingaleEstimator bit for bit.
+//
+//   hashsketch::martingale<hashsketch::ultraloglog<12>> visitors;
+//   visitors.add("user-42");
+//   double n = visitors.estimate();       // 0.658/√m (ULL), 0.833/√m (HLL)
+//
+// Valid only for a sketch that was never merged (a union has no arrival
+// order), so no merge is offered; sketch() gives the registers for merging or
+// serialising elsewhere (their own estimators stay valid). The estimate
+// depends on arrival order: feeding sorted or replayed tokens gives the same
+// registers but a wrong martingale.
+// Memory: the sketch + 16 bytes. Thread-safety: as the sketch.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "addressing.hpp"
+#include "basic_sketch.hpp"
+#include "detail/bytes.hpp"
+#include "errors.hpp"
+#include "hyperloglog.hpp"
+#include "ultraloglog.hpp"
+
+namespace hashsketch {
+
+namespace detail {
+template <class Sketch>
+struct martingale_traits;
+}
+
+/// The martingale estimator over Sketch = hyperloglog<P, H, A> (default
+/// layout) or ultraloglog<P, H, A>.
+template <class Sketch>
+class martingale {
+  using traits = detail::martingale_traits<Sketch>;
+
+ public:
+  using sketch_type = Sketch;
+  using hasher_type = typename Sketch::hasher_type;
+  /// Serialised kind (docs/FORMAT.md): a martingale around kind 1 or 4.
+  static constexpr std::uint8_t kind_id = 5;
+
+  explicit martingale(const hasher_type& hasher = hasher_type{}) : sketch_(hasher) {}
+
+  void add(std::uint64_t key) noexcept { add_hash(sketch_.hasher()(key)); }
+  void add(std::string_view key) noexcept { add_hash(sketch_.hasher()(key.data(), key.size())); }
+  void add(const void* data, std::size_t size) noexcept { add_hash(sketch_.hasher()(data, size)); }
+  /// Adds a hash; on a register change: n̂ += 1/p, then p −= (S_old − S_new)·2^−64
+  /// (S = the register's change probability in units of 2^−64), p ≥ 0. O(1).
+  ///
+  /// Saturation: when p has reached 0 (rounding of the 64-bit decrements can
+  /// exhaust it while registers still change, e.g. ULL at P = 4 near 2^64·m)
+  /// hash4j adds 1/0 = +∞; we add 2^64 (the inverse of the smallest
+  /// representable probability), so the estimate stays finite.
+  void add_hash(std::uint64_t hash) noexcept {
+    std::uint64_t before, after;
+    if (!traits::update(sketch_, hash, before, after)) return;
+    estimate_ += 1.0 / (probability_ > 0 ? probability_ : 0x1p-64);
+    probability_ -= static_cast<double>(before - after) * 0x1p-64;
+    if (probability_ <= 0) probability_ = 0;
+  }
+
+  /// The martingale estimate n̂ (0 when empty). O(1).
+  double estimate() const noexcept { return estimate_; }
+  /// p, the running probability that the next new distinct key changes a
+  /// register (1 when empty). O(1).
+  double state_change_probability() const noexcept { return probability_; }
+  /// The registers (merge or serialise them elsewhere). O(1).
+  const Sketch& sketch() const noexcept { return sketch_; }
+
+  /// magic, version, kind 5, P, the inner kind (1 or 4), 3 reserved zero
+  /// bytes, n̂ and p as IEEE-754 binary64 bit patterns (u64), the inner
+  /// sketch's own serialisation (u32 length + bytes), XXH64 of all before.
+  std::vector<std::uint8_t> serialize() const {
+    const std::vector<std::uint8_t> inner = sketch_.serialize();
+    std::vector<std::uint8_t> out;
+    detail::byte_writer w(out);
+    w.bytes(format::magic, 4);
+    w.u8(format::version);
+    w.u8(kind_id);
+    w.u8(static_cast<std::uint8_t>(Sketch::precision));
+    w.u8(traits::inner_kind);
+    w.u8(0);
+    w.u16(0);
+    w.u64(bits_of(estimate_));
+    w.u64(bits_of(probability_));
+    w.u32(static_cast<std::uint32_t>(inner.size()));
+    w.bytes(inner.data(), inner.size());
+    w.u64(XXH64(out.data(), out.size(), 0));
+    return out;
+  }
+  /// Reads serialize()'s bytes; never reads outside the range. Throws
+  /// format_error: truncation, magic, version, kind, precision, inner kind,
+  /// reserved bytes, n̂ not finite or negative, p outside [0, 1], length,
+  /// the inner sketch's own errors, checksum, trailing bytes.
+  static martingale deserialize(const void* data, std::size_t size, const hasher_type& expected = hasher_type{}) {
+    detail::byte_reader r(data, size);
+    const unsigned char* magic = r.bytes(4, "magic");
+    if (!std::equal(magic, magic + 4, format::magic)) throw format_error("bad magic (not a hashsketch sketch)");
+    const unsigned version = r.u8("version");
+    if (version != format::version) throw format_error("unknown format version " + std::to_string(version));
+    const unsigned kind = r.u8("kind");
+    if (kind != kind_id) throw format_error("sketch kind " + std::to_string(kind) + " is not a martingale (kind 5)");
+    const unsigned p = r.u8("precision");
+    if (p != Sketch::precision)
+      throw format_error("precision " + std::to_string(p) + " differs from the type's " +
+                         std::to_string(Sketch::precision));
+    const unsigned inner_kind = r.u8("inner kind");
+    if (inner_kind != traits::inner_kind)
+      throw format_error("inner sketch kind " + std::to_string(inner_kind) + " is not " +
+                         std::to_string(traits::inner_kind));
+    if (r.u8("reserved") != 0 || r.u16("reserved") != 0) throw format_error("reserved header bytes are not zero");
+    const double est = value_of(r.u64("estimate"));
+    const double prob = value_of(r.u64("probability"));
+    if (!(std::isfinite(est) && est >= 0)) throw format_error("martingale estimate is not a finite value >= 0");
+    if (!(prob >= 0 && prob <= 1)) throw format_error("state change probability is outside [0, 1]");
+    const std::uint32_t length = r.u32("inner length");
+    const unsigned char* inner = r.bytes(length, "inner sketch");
+    const std::size_t covered = r.position();
+    const std::uint64_t stored = r.u64("checksum");
+    if (r.remaining() != 0) throw format_error(std::to_string(r.remaining()) + " trailing bytes after the checksum");
+    if (stored != XXH64(data, covered, 0)) throw format_error("checksum mismatch (bytes damaged)");
+    martingale out(expected);
+    out.sketch_ = Sketch::deserialize(inner, length, expected);
+    out.estimate_ = est;
+    out.probability_ = prob;
+    return out;
+  }
+
+  friend bool operator==(const martingale& a, const martingale& b) {
+    return a.sketch_ == b.sketch_ && bits_of(a.estimate_) == bits_of(b.estimate_) &&
+           bits_of(a.probability_) == bits_of(b.probability_);
+  }
+  friend bool operator!=(const martingale& a, const martingale& b) { return !(a == b); }
+
+ private:
+  static std::uint64_t bits_of(double v) noexcept {
+    std::uint64_t u;
+    std::memcpy(&u, &v, sizeof u);
+    return u;
+  }
+  static double value_of(std::uint64_t u) noexcept {
+    double v;
+    std::memcpy(&v, &u, sizeof v);
+    return v;
+  }
+
+  Sketch sketch_;
+  double estimate_ = 0.0;
+  double probability_ = 1.0;
+};
+
+namespace detail {
+
+/// HyperLogLog (default layout): a register holding v changes when a hash
+/// brings a rank > v, probability 2^−v/m, i.e. 2^(64−P−v) in units of 2^−64;
+/// 0 at the largest rank 65 − P.
+template <unsigned P, class H, class A>
+struct martingale_traits<basic_sketch<hll_family, P, H, A, leading_zeros_addressing>> {
+  using sketch = basic_sketch<hll_family, P, H, A, leading_zeros_addressing>;
+  static constexpr std::uint8_t inner_kind = hll_family::kind_id;
+  static std::uint64_t scaled(unsigned v) noexcept {
+    return v >= 65u - P ? 0 : std::uint64_t{1} << (64u - P - v);
+  }
+  static bool update(sketch& s, std::uint64_t hash, std::uint64_t& before, std::uint64_t& after) noexcept {
+    std::size_t index;
+    std::uint8_t rank;
+    leading_zeros_addressing::locate<P>(hash, index, rank);
+    const std::uint8_t old = register_access::data(s)[index];
+    if (rank <= old) return false;
+    s.add_hash(hash);
+    before = scaled(old);
+    after = scaled(rank);
+    return true;
+  }
+};
+
+/// UltraLogLog: ultraloglog's own per-register probabilities.
+template <unsigned P, class H, class A>
+struct martingale_traits<ultraloglog<P, H, A>> {
+  using sketch = ultraloglog<P, H, A>;
+  static constexpr std::uint8_t inner_kind = sketch::kind_id;
+  static bool update(sketch& s, std::uint64_t hash, std::uint64_t& before, std::uint64_t& after) noexcept {
+    const typename sketch::change c = s.update(hash);
+    if (c.before == c.after) return false;
+    before = sketch::scaled_change_probability(c.before);
+    after = sketch::scaled_change_probability(c.after);
+    return true;
+  }
+};
+
+}  // namespace detail
+
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_MARTINGALE_HPP
