@@ -3,6 +3,8 @@
 // golden files, corruption and truncation). The statistical properties are in
 // hyperloglog_accuracy_test.cpp.
 #include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/loglog.hpp>
+#include <hashsketch/set_operations.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -236,25 +238,140 @@ TEMPLATE_TEST_CASE_SIG("add_many equals n calls of add", "[hyperloglog][add]", (
   }
 }
 
-TEMPLATE_TEST_CASE_SIG("the histogram stays current through add, merge, clear, copy", "[hyperloglog]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+// The estimate recomputed from the independently counted histogram.
+template <unsigned P>
+double recomputed_estimate(const hyperloglog<P>& s) {
+  return hashsketch::hll_family::estimate(histogram_of(s), hyperloglog<P>::register_count,
+                                          hyperloglog<P>::max_rank - 1u);
+}
+
+TEMPLATE_TEST_CASE_SIG("the maintained histogram and estimate stay current through add, merge, refresh, clear, copy",
+                       "[hyperloglog][refresh]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
   hyperloglog<P> s;
+  REQUIRE(s.current());
+  REQUIRE(s.estimate() == 0.0);
   splitmix64 rng{P};
+  // A hash whose remaining 64 − P bits are zero: rank max_rank, so register
+  // `index` changes (unless already saturated) — the saturating branch of
+  // the maintained register_stats.
+  const auto saturating = [](std::uint64_t index) { return index << (64 - P); };
   for (int round = 0; round < 5; ++round) {
     for (int i = 0; i < 3000; ++i) s.add_hash(rng());
+    s.add_hash(saturating(rng() >> (64 - P)));
+    REQUIRE(s.current());
     REQUIRE(s.histogram() == histogram_of(s));
+    REQUIRE(s.estimate() == recomputed_estimate(s));
     hyperloglog<P> other;
     for (int i = 0; i < 1000; ++i) other.add_hash(rng());
+    hyperloglog<P> lazy = s;
+    lazy.merge(other);
     s.merge(other);
+    // Stale after a merge: histogram() and estimate() recompute (not what
+    // this test is about, but they must agree).
+    REQUIRE_FALSE(s.current());
     REQUIRE(s.histogram() == histogram_of(s));
-    for (int i = 0; i < 1000; ++i) s.add_hash(rng());  // adds after a merge
+    REQUIRE(s.estimate() == recomputed_estimate(s));
+    // refresh() makes the maintained summary current; what histogram() and
+    // estimate() return from here on is that maintained state itself.
+    s.refresh();
+    REQUIRE(s.current());
+    REQUIRE(s.histogram() == histogram_of(s));
+    REQUIRE(s.estimate() == recomputed_estimate(s));
+    s.refresh();  // a no-op when current
+    REQUIRE(s.histogram() == histogram_of(s));
+    // Without refresh(): the first register change rebuilds the summary.
+    for (int i = 0; i < 1000; ++i) {
+      const std::uint64_t h = rng();
+      s.add_hash(h);
+      lazy.add_hash(h);
+    }
+    // Saturate a register that is not yet saturated: a certain change.
+    const auto regs_now = s.registers();
+    const auto open = std::find_if(regs_now.begin(), regs_now.end(),
+                                   [](std::uint8_t r) { return r < hyperloglog<P>::max_rank; });
+    REQUIRE(open != regs_now.end());
+    const auto open_index = static_cast<std::uint64_t>(open - regs_now.begin());
+    s.add_hash(saturating(open_index));
+    lazy.add_hash(saturating(open_index));
+    REQUIRE(lazy == s);
+    REQUIRE(lazy.current());
+    REQUIRE(lazy.histogram() == histogram_of(lazy));
+    REQUIRE(lazy.estimate() == recomputed_estimate(lazy));
     REQUIRE(s.histogram() == histogram_of(s));
     const hyperloglog<P> copy = s;
+    REQUIRE(copy.current());
     REQUIRE(copy.histogram() == histogram_of(s));
     REQUIRE(copy.estimate() == s.estimate());
   }
   s.clear();
+  REQUIRE(s.current());
   REQUIRE(s.histogram() == histogram_of(s));
+  REQUIRE(s.estimate() == 0.0);
+}
+
+// issue 16: estimate() on an added-to sketch returns a value kept current by
+// add(); it must be the exact estimate of the registers after every single
+// add, for both estimators and the interval. The reference is a stale copy
+// (merged into an empty sketch), whose estimate() recomputes from one pass.
+TEMPLATE_TEST_CASE_SIG("the estimate kept current by add() equals the recomputed one after every add",
+                       "[hyperloglog][refresh]", ((unsigned P), P), 4, 6, 8, 10, 12, 14, 16) {
+  constexpr std::size_t m = hyperloglog<P>::register_count;
+  hyperloglog<P> s;
+  splitmix64 rng{900 + P};
+  // Every add at small P, ~300 checkpoints at large P (each check is O(m)).
+  const std::size_t n = 6 * m + 2000, step = std::max<std::size_t>(1, n / 300);
+  for (std::size_t i = 0; i < n; ++i) {
+    // One add in 8 saturates its register, so every branch of the
+    // maintained stats (empty, weighted, saturated) is taken often.
+    std::uint64_t h = rng();
+    if (i % 8 == 7) h = (h >> (64 - P)) << (64 - P);
+    s.add_hash(h);
+    if (i % step != 0 && i + 1 != n) continue;
+    hyperloglog<P> stale;
+    stale.merge(s);
+    REQUIRE_FALSE(stale.current());
+    INFO("P = " << P << ", after add " << i);
+    REQUIRE(s.current());
+    REQUIRE(s.estimate() == stale.estimate());
+    REQUIRE(s.estimate() == recomputed_estimate(s));
+    REQUIRE(s.estimate(hashsketch::estimator::classic) == stale.estimate(hashsketch::estimator::classic));
+    const auto a = s.confidence_interval(0.9), b = stale.confidence_interval(0.9);
+    REQUIRE(a.lower == b.lower);
+    REQUIRE(a.estimate == b.estimate);
+    REQUIRE(a.upper == b.upper);
+  }
+}
+
+TEST_CASE("merge_all returns a current sketch, also for an empty range", "[hyperloglog][refresh]") {
+  std::vector<hyperloglog<10>> parts(3);
+  splitmix64 rng{77};
+  for (auto& p : parts)
+    for (int i = 0; i < 2000; ++i) p.add_hash(rng());
+  const hyperloglog<10> all = hashsketch::merge_all(parts.begin(), parts.end());
+  CHECK(all.current());
+  CHECK(all.estimate() == recomputed_estimate(all));
+  hyperloglog<10> stale = parts[0];
+  stale.merge(parts[1]);
+  REQUIRE_FALSE(stale.current());
+  const hyperloglog<10> with_init = hashsketch::merge_all(parts.begin() + 2, parts.end(), stale);
+  CHECK(with_init.current());
+  const hyperloglog<10> unchanged = hashsketch::merge_all(parts.end(), parts.end(), stale);
+  CHECK(unchanged.current());
+  CHECK(unchanged == stale);
+  CHECK(unchanged.estimate() == stale.estimate());
+}
+
+TEST_CASE("a converted sketch carries the histogram and recomputes its own family's estimate",
+          "[hyperloglog][refresh]") {
+  hyperloglog<11> s;
+  splitmix64 rng{78};
+  for (int i = 0; i < 5000; ++i) s.add_hash(rng());
+  const hashsketch::loglog<11> as_loglog(s);
+  const hyperloglog<11> back(as_loglog);
+  CHECK(back.current());
+  CHECK(back.histogram() == histogram_of(s));
+  CHECK(back.estimate() == s.estimate());
+  CHECK(as_loglog.estimate() != s.estimate());
 }
 
 // ---------------------------------------------------------------------------

@@ -64,24 +64,26 @@ TEST_CASE("intersection_interval is ordered, clamped and validated", "[intersect
   CHECK_THROWS_AS(hashsketch::estimate_intersection(a, other_seed), hashsketch::incompatible_sketch_error);
 }
 
-// Over T = 60 seeded trials per configuration at P = 10 the root-mean-square
-// error of the estimate must stay below the standard error the header states,
-// RSE·√(|A|² + |B|² + |A∪B|²). Why this cannot fail by chance: the real RMSE
-// was measured at 0.06–0.60 of that figure (header comment, 300 trials); the
-// sample RMSE over T trials has a relative sd of about 1/√(2T) = 9 %, so even
-// 0.60 × (1 + 4 × 0.09) = 0.82 < 1 — a 4σ margin. The 95 % intervals are
-// ≥ 1/0.6 times wider than needed (z_eff ≥ 1.96/0.6 = 3.3), so each misses
-// with probability p ≤ 0.0011; allowing 3 misses in 60, P(≥ 4 misses) ≤
-// C(60,4)·p^4 ≈ 7·10^-7.
-TEST_CASE("estimate_intersection error is within its stated standard error", "[intersection][statistical]") {
+// The standard error is calibrated (covariance model in intersection.hpp),
+// so it must neither overstate nor understate the error. 200 seeded trials
+// per configuration at P = 10 with every set ≥ 10·m (Ertl's estimator in its
+// asymptotic regime): the sample RMSE has a relative sd of 1/√(2·200) = 5 %,
+// so RMSE / stated ∈ [0.8, 1.2] is a 4σ band. Disjoint sets are the
+// exception: the estimate is clamped at 0, which sets the negative half of a
+// centred error to 0, so there RMSE = σ/√2. The 95 % interval misses
+// Binomial(200, 0.05) times, mean 10, sd 3.1: 2..20 misses is ±2.6σ..3.2σ.
+// The old σ, RSE·√(A² + B² + U²), fails the lower bound (RMSE/σ 0.06–0.60),
+// and its intervals missed ≈ 0 times. Coverage on each side separately, over
+// 1000 trials: tests/intersection_accuracy_test.cpp.
+TEST_CASE("estimate_intersection error matches its stated standard error", "[intersection][statistical]") {
   using sketch = hashsketch::hyperloglog<10>;
   struct config {
     std::uint64_t a, b, both;
   };
-  const config configs[] = {{20000, 20000, 10000}, {20000, 20000, 1000}, {20000, 2000, 2000}, {20000, 20000, 0}};
+  const config configs[] = {{20000, 20000, 10000}, {20000, 20000, 2000}, {60000, 12000, 12000}, {20000, 20000, 0}};
   for (const auto& c : configs) {
     INFO("|A| = " << c.a << ", |B| = " << c.b << ", |A ∩ B| = " << c.both);
-    constexpr int trials = 60;
+    constexpr int trials = 200;
     double sum_sq = 0, sum_se_sq = 0;
     int misses = 0;
     for (int t = 0; t < trials; ++t) {
@@ -103,8 +105,11 @@ TEST_CASE("estimate_intersection error is within its stated standard error", "[i
     }
     const double rmse = std::sqrt(sum_sq / trials);
     const double stated = std::sqrt(sum_se_sq / trials);
-    INFO("RMSE " << rmse << " vs stated standard error " << stated);
-    CHECK(rmse < stated);
-    CHECK(misses <= 3);
+    INFO("RMSE " << rmse << " vs stated standard error " << stated << ", " << misses << " misses");
+    const double expected = c.both == 0 ? stated / std::sqrt(2.0) : stated;
+    CHECK(rmse >= 0.8 * expected);
+    CHECK(rmse <= 1.2 * expected);
+    CHECK(misses >= 2);
+    CHECK(misses <= 20);
   }
 }

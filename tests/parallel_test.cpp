@@ -37,6 +37,9 @@ TEMPLATE_TEST_CASE_SIG("parallel_add equals the single-threaded sketch for 1..8 
       hashsketch::parallel_add(parallel, keys.data(), keys.size(), threads);
       CHECK(parallel == single);
       CHECK(parallel.estimate() == single.estimate());
+      // The result is left current (refresh() after the merges), so its
+      // estimate() is the O(1) maintained one, not a pass per call.
+      CHECK(parallel.current());
     }
   }
 }
@@ -89,4 +92,20 @@ TEST_CASE("parallel_add with threads = 0 uses the hardware concurrency", "[paral
   single.add_many(keys.data(), keys.size());
   hashsketch::parallel_add(parallel, keys.data(), keys.size());
   CHECK(parallel == single);
+}
+
+TEST_CASE("parallel_add leaves a sketch that a merge made stale current", "[parallel][refresh]") {
+  const auto keys = random_keys(1000, 7);
+  for (unsigned threads : {1u, 3u}) {
+    hashsketch::hyperloglog<12> s, other;
+    other.add(std::uint64_t{1});
+    s.merge(other);
+    REQUIRE_FALSE(s.current());
+    // n = 0 changes no register; the result must still come back current.
+    hashsketch::parallel_add(s, keys.data(), 0, threads);
+    CHECK(s.current());
+    s.merge(other);
+    hashsketch::parallel_add(s, keys.data(), keys.size(), threads);
+    CHECK(s.current());
+  }
 }

@@ -37,6 +37,38 @@ unsigned kind_for(estimator_choice e) {
 
 }  // namespace
 
+interval hll_sketch::estimate(estimator_choice e, double confidence) const {
+  switch (e == estimator_choice::kind_default ? estimator_choice::ertl : e) {
+    case estimator_choice::loglog:
+      return convert_to_family<hashsketch::loglog_family>(*this)->estimate(e, confidence);
+    case estimator_choice::superloglog:
+      return convert_to_family<hashsketch::superloglog_family>(*this)->estimate(e, confidence);
+    case estimator_choice::classic: {
+      // As typed_sketch's classic_interval: estimate · (1 ± z·1.04/√m), lower
+      // end clamped to the non-empty registers.
+      const auto h = s_.histogram();
+      const double est = s_.estimate(hashsketch::estimator::classic);
+      const double spread = hashsketch::detail::normal_quantile_two_sided(confidence) * s_.relative_standard_error();
+      const double non_empty = static_cast<double>(s_.register_count() - h[0]);
+      const double lower = std::max({est * (1.0 - spread), non_empty, 0.0});
+      const double upper = std::max(est * (1.0 + spread), lower);
+      return interval{std::min(lower, est), est, upper};
+    }
+    case estimator_choice::ertl:
+    default: return s_.confidence_interval(confidence);
+  }
+}
+
+double hll_sketch::relative_standard_error(estimator_choice e) const {
+  switch (e) {
+    case estimator_choice::loglog:
+      return convert_to_family<hashsketch::loglog_family>(*this)->relative_standard_error(e);
+    case estimator_choice::superloglog:
+      return convert_to_family<hashsketch::superloglog_family>(*this)->relative_standard_error(e);
+    default: return s_.relative_standard_error();
+  }
+}
+
 std::unique_ptr<any_sketch> make_hyperloglog(unsigned p, std::uint64_t seed) {
   return make_family_sketch<hashsketch::hll_family>(p, seed);
 }

@@ -3,8 +3,10 @@
 
 // A sketch whose family and precision are known only at run time (read from
 // a file's header, or chosen with -p): a thin virtual wrapper over the
-// library's compile-time types basic_sketch<Family, P, xxh3_hasher>. The CLI
-// never touches registers itself; every operation is the library's.
+// library's types — hashsketch::dynamic_hyperloglog for HyperLogLog (the
+// public run-time-precision sketch), basic_sketch<Family, P, xxh3_hasher> for
+// loglog and superloglog. The CLI never touches registers itself; every
+// operation is the library's.
 
 #include <cstddef>
 #include <cstdint>

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include <hashsketch/detail/stats.hpp>
+#include <hashsketch/dynamic_hyperloglog.hpp>
 #include <hashsketch/errors.hpp>
 #include <hashsketch/hyperloglog.hpp>
 #include <hashsketch/loglog.hpp>
@@ -163,13 +164,58 @@ class typed_sketch final : public any_sketch {
   sketch_type s_;
 };
 
+/// The HyperLogLog sketches: the library's run-time-precision
+/// hashsketch::dynamic_hyperloglog behind any_sketch (loglog and superloglog,
+/// which have no run-time-precision type, use typed_sketch above).
+class hll_sketch final : public any_sketch {
+ public:
+  explicit hll_sketch(hashsketch::dynamic_hyperloglog s) : s_(std::move(s)) {}
+
+  const char* kind_name() const noexcept override { return hashsketch::hll_family::name; }
+  unsigned kind_id() const noexcept override { return hashsketch::hll_family::kind_id; }
+  unsigned precision() const noexcept override { return s_.precision(); }
+  std::uint64_t seed() const noexcept override { return s_.hasher().seed(); }
+  const char* hasher_name() const noexcept override { return xxh3_hasher::name; }
+  const char* layout_name() const noexcept override { return leading_zeros_addressing::name; }
+  estimator_choice default_estimator() const noexcept override { return estimator_choice::ertl; }
+
+  interval estimate(estimator_choice e, double confidence) const override;
+  double relative_standard_error(estimator_choice e) const override;
+  std::vector<std::uint8_t> serialize() const override { return s_.serialize(); }
+  void merge(const any_sketch& other) override {
+    const auto* same = dynamic_cast<const hll_sketch*>(&other);
+    if (!same)
+      throw hashsketch::incompatible_sketch_error(std::string("cannot merge a ") + other.kind_name() + " P=" +
+                                                  std::to_string(other.precision()) + " sketch into a " +
+                                                  kind_name() + " P=" + std::to_string(precision()) + " one");
+    s_.merge(same->s_);
+  }
+  std::unique_ptr<any_sketch> reduce(unsigned q) const override { return std::make_unique<hll_sketch>(s_.reduce(q)); }
+  void add_hashes(const std::uint64_t* hashes, std::size_t n) override {
+    // The typed sketch for the loop: one jump on P per batch, not per hash.
+    s_.visit([&](auto& s) {
+      for (std::size_t i = 0; i < n; ++i) s.add_hash(hashes[i]);
+    });
+  }
+  std::unique_ptr<any_sketch> clone() const override { return std::make_unique<hll_sketch>(s_); }
+
+  const hashsketch::dynamic_hyperloglog& sketch() const noexcept { return s_; }
+
+ private:
+  hashsketch::dynamic_hyperloglog s_;
+};
+
 /// An empty sketch of the family at precision p (4..16).
 template <class Family>
 std::unique_ptr<any_sketch> make_family_sketch(unsigned p, std::uint64_t seed) {
-  return with_precision(p, [&](auto pc) -> std::unique_ptr<any_sketch> {
-    using T = typed_sketch<Family, decltype(pc)::value>;
-    return std::make_unique<T>(typename T::sketch_type(xxh3_hasher(seed)));
-  });
+  if constexpr (std::is_same<Family, hashsketch::hll_family>::value) {
+    return std::make_unique<hll_sketch>(hashsketch::dynamic_hyperloglog(p, seed));
+  } else {
+    return with_precision(p, [&](auto pc) -> std::unique_ptr<any_sketch> {
+      using T = typed_sketch<Family, decltype(pc)::value>;
+      return std::make_unique<T>(typename T::sketch_type(xxh3_hasher(seed)));
+    });
+  }
 }
 
 /// The library's deserialize() of a sketch of the family at precision p; it
@@ -177,10 +223,15 @@ std::unique_ptr<any_sketch> make_family_sketch(unsigned p, std::uint64_t seed) {
 template <class Family>
 std::unique_ptr<any_sketch> deserialize_family(unsigned p, const std::uint8_t* data, std::size_t size,
                                                std::uint64_t seed) {
-  return with_precision(p, [&](auto pc) -> std::unique_ptr<any_sketch> {
-    using T = typed_sketch<Family, decltype(pc)::value>;
-    return std::make_unique<T>(T::sketch_type::deserialize(data, size, xxh3_hasher(seed)));
-  });
+  if constexpr (std::is_same<Family, hashsketch::hll_family>::value) {
+    (void)p;  // the reader takes the precision from the header
+    return std::make_unique<hll_sketch>(hashsketch::dynamic_hyperloglog::deserialize(data, size, xxh3_hasher(seed)));
+  } else {
+    return with_precision(p, [&](auto pc) -> std::unique_ptr<any_sketch> {
+      using T = typed_sketch<Family, decltype(pc)::value>;
+      return std::make_unique<T>(T::sketch_type::deserialize(data, size, xxh3_hasher(seed)));
+    });
+  }
 }
 
 /// The same registers as a sketch of Family (explicit converting constructor).
@@ -190,11 +241,17 @@ std::unique_ptr<any_sketch> convert_to_family(const any_sketch& from) {
     constexpr unsigned P = decltype(pc)::value;
     auto from_family = [&](auto* tag) -> std::unique_ptr<any_sketch> {
       using Src = std::remove_pointer_t<decltype(tag)>;
-      const auto& src = dynamic_cast<const typed_sketch<Src, P>&>(from).sketch();
       if constexpr (std::is_same<Src, Family>::value) {
-        return std::make_unique<typed_sketch<Family, P>>(src);
+        return from.clone();
+      } else if constexpr (std::is_same<Src, hashsketch::hll_family>::value) {
+        const auto& d = dynamic_cast<const hll_sketch&>(from).sketch();
+        return std::make_unique<typed_sketch<Family, P>>(sketch_of<Family, P>(d.template to_hyperloglog<P>()));
       } else {
-        return std::make_unique<typed_sketch<Family, P>>(sketch_of<Family, P>(src));
+        const auto& src = dynamic_cast<const typed_sketch<Src, P>&>(from).sketch();
+        if constexpr (std::is_same<Family, hashsketch::hll_family>::value)
+          return std::make_unique<hll_sketch>(hashsketch::dynamic_hyperloglog(sketch_of<Family, P>(src)));
+        else
+          return std::make_unique<typed_sketch<Family, P>>(sketch_of<Family, P>(src));
       }
     };
     switch (from.kind_id()) {

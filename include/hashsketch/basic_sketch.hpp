@@ -68,7 +68,8 @@ struct hasher_hashes_floating<H, F, std::enable_if_t<H::hashes_floating>>
 /// Write access to a sketch's registers for the library's own codecs and
 /// kernels (Redis / DataSketches readers, merge_all). Users never need it:
 /// anything written must be a valid register value (≤ max_rank), and
-/// registers_changed() must be called afterwards so the histogram is rebuilt.
+/// registers_changed() must be called afterwards so the histogram (and the
+/// maintained estimate) is rebuilt.
 struct register_access {
   template <class Sketch>
   static std::uint8_t* data(Sketch& s) noexcept {
@@ -153,8 +154,7 @@ class basic_sketch {
   /// An empty sketch. Allocates m bytes. Throws what the allocator throws.
   explicit basic_sketch(const Hasher& hasher = Hasher{}, const Allocator& alloc = Allocator{})
       : registers_(register_count, std::uint8_t{0}, register_allocator(alloc)), hasher_(hasher) {
-    histogram_.fill(0);
-    histogram_[0] = static_cast<std::uint32_t>(register_count);
+    reset_summary();
   }
 
   /// Copies: equal, independent sketches (allocates m bytes).
@@ -167,6 +167,8 @@ class basic_sketch {
   basic_sketch(basic_sketch&& other)
       : registers_(register_count, std::uint8_t{0}, other.registers_.get_allocator()),
         histogram_(other.histogram_),
+        stats_(other.stats_),
+        estimate_(other.estimate_),
         histogram_valid_(other.histogram_valid_),
         hasher_(other.hasher_) {
     registers_.swap(other.registers_);  // equal allocators: a pointer swap
@@ -182,6 +184,8 @@ class basic_sketch {
       else  // unequal allocators that do not travel: copy the m bytes instead
         std::copy(other.registers_.begin(), other.registers_.end(), registers_.begin());
       histogram_ = other.histogram_;
+      stats_ = other.stats_;
+      estimate_ = other.estimate_;
       histogram_valid_ = other.histogram_valid_;
       hasher_ = other.hasher_;
       other.clear();
@@ -196,7 +200,10 @@ class basic_sketch {
   template <class OtherFamily, std::enable_if_t<!std::is_same<OtherFamily, Family>::value, int> = 0>
   explicit basic_sketch(const basic_sketch<OtherFamily, P, Hasher, Allocator, Addressing>& other)
       : registers_(other.registers_), histogram_(other.histogram_), histogram_valid_(other.histogram_valid_),
-        hasher_(other.hasher_) {}
+        hasher_(other.hasher_) {
+    // The histogram carries over; the estimate is this family's, not other's.
+    if (histogram_valid_) summary_from_histogram();
+  }
 
   // --- adding -------------------------------------------------------------
   // All O(1) (add_many O(n)); never allocate; not thread-safe (one writer).
@@ -283,14 +290,25 @@ class basic_sketch {
 
   // --- estimating ---------------------------------------------------------
 
-  /// The cardinality estimate of the family's default estimator. O(q) when the
-  /// sketch was only added to (the histogram is kept current). Right after a
-  /// merge the registers are read once: HyperLogLog needs only register_stats
-  /// (one SIMD pass, a few µs at P = 16), other families a histogram pass.
-  /// Nothing is cached by this const method, so concurrent readers never
-  /// race; the price is that every estimate() after a merge pays that pass
-  /// (keep the value if you read it repeatedly).
-  double estimate() const noexcept { return estimate_impl(); }
+  /// The cardinality estimate of the family's default estimator.
+  /// Cost while the summary is current (current(): the sketch was only added
+  /// to, or refresh() ran since the last merge): O(1) for HyperLogLog with the
+  /// default and Redis layouts — add() keeps the estimate itself current
+  /// whenever a register changes (exactly the value a recomputation gives,
+  /// from exact integer register_stats) — and O(q) from the maintained
+  /// histogram for the other families and DataSketches' layout (q = 62).
+  /// Right after a merge the registers are read once: HyperLogLog needs only
+  /// register_stats (one SIMD pass, a few µs at P = 16), other families a
+  /// histogram pass. Nothing is cached by this const method, so concurrent
+  /// readers never race; the price is that every estimate() after a merge
+  /// pays that pass until refresh() (or the next register change) brings the
+  /// summary current.
+  double estimate() const noexcept {
+    if constexpr (maintains_estimate) {
+      if (histogram_valid_) return estimate_;
+    }
+    return estimate_impl();
+  }
 
   /// HyperLogLog only: the estimate of a chosen estimator.
   template <class F = Family, std::enable_if_t<F::has_estimator_choice, int> = 0>
@@ -320,7 +338,7 @@ class basic_sketch {
     std::size_t zeros;
     if constexpr (uses_stats) {
       const register_stats st = current_stats();
-      e = Family::estimate(st, register_count, max_rank - 1u);
+      e = histogram_valid_ ? estimate_ : Family::estimate(st, register_count, max_rank - 1u);
       zeros = st.zeros;
     } else {
       const register_histogram h = current_histogram();
@@ -397,10 +415,24 @@ class basic_sketch {
   /// allocation.
   void clear() noexcept {
     std::fill(registers_.begin(), registers_.end(), std::uint8_t{0});
-    histogram_.fill(0);
-    histogram_[0] = static_cast<std::uint32_t>(register_count);
-    histogram_valid_ = true;
+    reset_summary();
   }
+  /// Brings the maintained summary (register histogram, and for HyperLogLog
+  /// register_stats and the estimate) current after a merge or a codec read
+  /// left it stale, so that estimate(), confidence_interval(), histogram()
+  /// and empty() stop paying a register pass on every call. One pass over the
+  /// m registers when stale (a few µs at P = 16), O(1) otherwise; never
+  /// changes a register or a result, only what they cost. Non-const: needs
+  /// exclusive access like add(). parallel_add and merge_all return their
+  /// result current; merge(), operator|= and operator| do not (a loop of
+  /// merges would pay one pass per merge).
+  void refresh() noexcept {
+    if (!histogram_valid_) rebuild_histogram();
+  }
+  /// True when the maintained summary is current (after adds, clear(),
+  /// refresh(), deserialize()), false after a merge until refresh() or the
+  /// next register change. Tells what estimate() costs, never what it returns.
+  bool current() const noexcept { return histogram_valid_; }
   /// The hasher, with its seed, that keys are hashed with. O(1).
   const Hasher& hasher() const noexcept { return hasher_; }
   /// A copy of the allocator the registers live on. O(1).
@@ -504,13 +536,33 @@ class basic_sketch {
   void update(std::size_t index, std::uint8_t rank) noexcept {
     std::uint8_t& reg = registers_[index];
     if (rank > reg) {
-      // Keep the histogram current so estimate() is O(q). A merge leaves it
+      // Keep the summary current so estimate() is O(1). A merge leaves it
       // stale; the first register change after that (a non-const path, so no
-      // race with readers) rebuilds it once, and later estimates are O(q)
+      // race with readers) rebuilds it once, and later estimates are O(1)
       // again. Until then a const estimate() recomputes without caching.
       if (!histogram_valid_) rebuild_histogram();
       --histogram_[reg];
       ++histogram_[rank];
+      if constexpr (maintains_estimate) {
+        // register_stats by its definition: C_0 loses the old value if it was
+        // 0, `weighted` loses 2^(q−old) for 1 ≤ old ≤ q (old < rank ≤ q + 1,
+        // so old ≤ q) and gains 2^(q−rank) unless rank = q + 1 (saturated).
+        // Integer arithmetic, so stats_ equals a recount exactly and the
+        // estimate below is bit for bit the one estimate_impl() computes.
+        constexpr unsigned q = max_rank - 1u;
+        if (reg == 0)
+          --stats_.zeros;
+        else
+          stats_.weighted -= std::uint64_t{1} << (q - reg);
+        if (rank > q)
+          ++stats_.saturated;
+        else
+          stats_.weighted += std::uint64_t{1} << (q - rank);
+        // O(1) apart from Ertl's σ/τ series (a few to ~20 steps while
+        // registers are still empty or saturated); register changes become
+        // rare once n ≫ m, so adds pay this seldom.
+        estimate_ = Family::estimate(stats_, register_count, q);
+      }
       reg = rank;
     }
   }
@@ -518,6 +570,23 @@ class basic_sketch {
   void rebuild_histogram() noexcept {
     detail::kernels().register_histogram(registers_.data(), register_count, histogram_.data());
     histogram_valid_ = true;
+    summary_from_histogram();
+  }
+
+  // The empty sketch's summary: every register 0.
+  void reset_summary() noexcept {
+    histogram_.fill(0);
+    histogram_[0] = static_cast<std::uint32_t>(register_count);
+    histogram_valid_ = true;
+    summary_from_histogram();
+  }
+
+  // stats_ and estimate_ from a current histogram_. O(q).
+  void summary_from_histogram() noexcept {
+    if constexpr (maintains_estimate) {
+      stats_ = stats_of(histogram_, max_rank - 1u);
+      estimate_ = Family::estimate(stats_, register_count, max_rank - 1u);
+    }
   }
 
   // HyperLogLog's estimators read only register_stats; when they fit 64 bits
@@ -525,9 +594,13 @@ class basic_sketch {
   // them, whichever summary is current, so the result never depends on it.
   static constexpr bool uses_stats =
       detail::family_has_stats_estimate<Family>::value && register_stats_fit(register_count, max_rank - 1u);
+  // Those sketches also keep register_stats and the default estimate current
+  // on every register change (stats_, estimate_), so estimate() is O(1).
+  // Other families keep only the histogram: their estimators need all of it.
+  static constexpr bool maintains_estimate = uses_stats;
 
   register_stats current_stats() const noexcept {
-    if (histogram_valid_) return stats_of(histogram_, max_rank - 1u);
+    if (histogram_valid_) return maintains_estimate ? stats_ : stats_of(histogram_, max_rank - 1u);
     register_stats st;
     detail::kernels().register_stats(registers_.data(), register_count, max_rank - 1u, &st);
     return st;
@@ -577,6 +650,12 @@ class basic_sketch {
   using register_allocator = detail::aligned_allocator<Allocator, 64>;
   std::vector<std::uint8_t, register_allocator> registers_;
   register_histogram histogram_;
+  // Maintained with histogram_ when maintains_estimate (else unused): exact
+  // register_stats of the registers and Family's default estimate of them.
+  // Valid exactly when histogram_valid_ is. Any copy or move of a sketch must
+  // carry all four summary members together.
+  register_stats stats_{};
+  double estimate_ = 0.0;
   bool histogram_valid_ = true;
   Hasher hasher_;
 };

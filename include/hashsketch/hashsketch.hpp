@@ -7,6 +7,7 @@
 #include "basic_sketch.hpp"
 #include "concurrent.hpp"
 #include "datasketches.hpp"
+#include "dynamic_hyperloglog.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
 #include "hash.hpp"

@@ -37,6 +37,8 @@ namespace hashsketch {
 /// path; std::string / std::string_view add their bytes).
 ///
 /// Result: equal register for register to `for (i < n) sketch.add(keys[i])`.
+/// The result's summary is current (sketch.current()): its estimate() is
+/// O(1) right away, as after plain adds.
 /// Cost: O(n / threads) per thread + (threads − 1) merges of m bytes + thread
 /// start-up: starting and joining a std::thread took 34–80 µs on the busy
 /// 2-core development machine (BM_baseline_thread_start_join), what add_many
@@ -88,6 +90,7 @@ void parallel_add(Sketch& sketch, const Key* keys, std::size_t n, unsigned threa
   const std::size_t t = std::max<std::size_t>(1, std::min<std::size_t>(threads, n));
   if (t == 1) {
     detail::add_range(sketch, keys, n);
+    sketch.refresh();  // current even if a merge before the call left it stale
     return;
   }
   // Shard i is [start(i), start(i + 1)): sizes differ by at most one key.
@@ -114,6 +117,9 @@ void parallel_add(Sketch& sketch, const Key* keys, std::size_t n, unsigned threa
     detail::add_range(sketch, keys, start(1));
   }  // joins
   for (const Sketch& s : partial) sketch.merge(s);
+  // Leave the result current: estimate() on it is then O(1), not a register
+  // pass per call (the merges above left the summary stale).
+  sketch.refresh();
 }
 
 }  // namespace hashsketch

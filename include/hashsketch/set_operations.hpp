@@ -65,14 +65,19 @@ void check_same_hasher(const Hasher& expected, const Hasher& got, std::size_t po
 /// union of all their keys.
 /// Complexity: O(k·m) with the SIMD merge kernel, each input read once,
 /// `init`'s registers staying cache-resident; one histogram pass at the end
-/// (none when the range is empty). No allocation beyond `init` itself.
+/// (none when the range is empty and init is current). The result is
+/// current (Sketch::current()): its estimate() needs no register pass.
+/// No allocation beyond `init` itself.
 /// Throws incompatible_sketch_error (naming the position in the range) if a
 /// sketch's hasher differs from init's; `init` (a copy) is then discarded.
 template <class InputIt, class Sketch>
 Sketch merge_all(InputIt first, InputIt last, Sketch init) {
   static_assert(std::is_same<detail::merge_all_result_t<InputIt>, Sketch>::value,
                 "hashsketch::merge_all: the range must hold sketches (or pointers to them) of init's type");
-  if (first == last) return init;
+  if (first == last) {
+    init.refresh();  // the result is always current, even an unchanged init
+    return init;
+  }
   std::uint8_t* dst = detail::register_access::data(init);
   const detail::kernel_table& k = detail::kernels();
   for (std::size_t position = 0; first != last; ++first, ++position) {
