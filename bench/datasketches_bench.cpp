@@ -1,5 +1,5 @@
 // DataSketches HLL image parse (from_datasketches) and write (to_datasketches)
-// for HLL_8 and HLL_4 at lg_k 12, 14, 16, each beside an in-run baseline: a
+// for HLL_8, HLL_6 and HLL_4 at lg_k 12, 14, 16, each beside an in-run baseline: a
 // plain copy of the same number of bytes into a fresh vector (what reading or
 // writing the image can never beat: the bytes have to move once).
 //
@@ -74,10 +74,13 @@ using hashsketch::ds_target;
   BENCHMARK_TEMPLATE(BM_datasketches_write, P, T)->Unit(benchmark::kMicrosecond);
 
 HASHSKETCH_DS_BENCH(12, ds_target::hll_8)
+HASHSKETCH_DS_BENCH(12, ds_target::hll_6)
 HASHSKETCH_DS_BENCH(12, ds_target::hll_4)
 HASHSKETCH_DS_BENCH(14, ds_target::hll_8)
+HASHSKETCH_DS_BENCH(14, ds_target::hll_6)
 HASHSKETCH_DS_BENCH(14, ds_target::hll_4)
 HASHSKETCH_DS_BENCH(16, ds_target::hll_8)
+HASHSKETCH_DS_BENCH(16, ds_target::hll_6)
 HASHSKETCH_DS_BENCH(16, ds_target::hll_4)
 
 #undef HASHSKETCH_DS_BENCH

@@ -8,6 +8,7 @@
 //   kernels/merge_all/<isa>/k1000/P14    vs kernels/baseline/read_registers_once
 //   kernels/add_many/<isa>/P14           vs kernels/baseline/hash_max_scalar
 //   kernels/api/...                      the public functions (dispatched set)
+//   kernels/sweep/api_*/P12..P16         vs kernels/sweep/memcpy/P12..P16
 // Every entry reports bytes/s (register bytes read) or items/s (keys) and a
 // checksum counter so nothing is optimised away.
 //
@@ -474,6 +475,86 @@ void api_add_loop(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
 }
 
+// --- public API at P = 12..16, beside memcpy of the same registers ---------
+//
+// Sketches with the default allocator (64-byte aligned register storage).
+// Targets (issue 16): merge ≤ 1.15× memcpy; estimate() right after a merge
+// ≤ 5× memcpy (AVX2) at P = 14..16; estimate_union ≤ 1.3× (merge + that
+// estimate). Run under HASHSKETCH_FORCE_ISA=avx2 for the AVX2-only figures.
+
+template <unsigned P>
+struct sketch_pair {
+  hashsketch::hyperloglog<P> a, b;
+  sketch_pair() {
+    std::mt19937_64 rng(40 + P);
+    const std::size_t keys = std::size_t{6} << P;  // ~6 keys per register: every rank band in use
+    for (std::size_t i = 0; i < keys; ++i) a.add(rng());
+    for (std::size_t i = 0; i < keys; ++i) b.add(rng());
+  }
+};
+
+template <unsigned P>
+void sweep_memcpy(benchmark::State& state) {
+  sketch_pair<P> s;
+  std::uint8_t* dst = hashsketch::detail::register_access::data(s.a);
+  for (auto _ : state) {
+    std::memcpy(dst, s.b.registers().data(), s.b.register_count);
+    benchmark::ClobberMemory();
+  }
+  state.counters["checksum"] = static_cast<double>(byte_sum(dst, s.a.register_count));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * s.a.register_count));
+}
+
+template <unsigned P>
+void sweep_merge(benchmark::State& state) {
+  sketch_pair<P> s;
+  for (auto _ : state) {
+    s.a.merge(s.b);
+    benchmark::ClobberMemory();
+  }
+  state.counters["checksum"] = static_cast<double>(byte_sum(s.a.registers().data(), s.a.register_count));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * s.a.register_count));
+  state.SetLabel(hashsketch::active_isa());
+}
+
+template <unsigned P>
+void sweep_estimate_after_merge(benchmark::State& state) {
+  sketch_pair<P> s;
+  s.a.merge(s.b);
+  double checksum = 0;
+  for (auto _ : state) {
+    const double e = s.a.estimate();
+    benchmark::DoNotOptimize(e);
+    checksum = e;
+  }
+  state.counters["checksum"] = checksum;
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * s.a.register_count));
+  state.SetLabel(hashsketch::active_isa());
+}
+
+template <unsigned P>
+void sweep_estimate_union(benchmark::State& state) {
+  sketch_pair<P> s;
+  double checksum = 0;
+  for (auto _ : state) {
+    const double e = hashsketch::estimate_union(s.a, s.b);
+    benchmark::DoNotOptimize(e);
+    checksum = e;
+  }
+  state.counters["checksum"] = checksum;
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * s.a.register_count));
+  state.SetLabel(hashsketch::active_isa());
+}
+
+template <unsigned P>
+void register_sweep() {
+  const std::string p = "/P" + std::to_string(P);
+  benchmark::RegisterBenchmark(("kernels/sweep/memcpy" + p).c_str(), sweep_memcpy<P>);
+  benchmark::RegisterBenchmark(("kernels/sweep/api_merge" + p).c_str(), sweep_merge<P>);
+  benchmark::RegisterBenchmark(("kernels/sweep/api_estimate_after_merge" + p).c_str(), sweep_estimate_after_merge<P>);
+  benchmark::RegisterBenchmark(("kernels/sweep/api_estimate_union" + p).c_str(), sweep_estimate_union<P>);
+}
+
 // --- registration -------------------------------------------------------------
 
 const int registered = [] {
@@ -519,6 +600,11 @@ const int registered = [] {
         ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("kernels/api/add_many/P14", api_add_many)->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("kernels/api/add_loop/P14", api_add_loop)->Unit(benchmark::kMicrosecond);
+  register_sweep<12>();
+  register_sweep<13>();
+  register_sweep<14>();
+  register_sweep<15>();
+  register_sweep<16>();
   return 0;
 }();
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <list>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -23,19 +24,21 @@ namespace {
 using hashsketch::register_stats;
 using hashsketch::detail::kernel_table;
 
-/// The kernel sets built for this architecture that this CPU runs.
+/// The kernel sets built for this architecture that this CPU runs, and the
+/// tuned default table.
 std::vector<const kernel_table*> supported_sets() {
   std::vector<const kernel_table*> out;
   for (const char* name : hashsketch::detail::all_isa_names)
     if (const kernel_table* t = hashsketch::detail::kernels_for(name)) out.push_back(t);
+  out.push_back(&hashsketch::detail::best_kernels());  // the tuned default mixes sets
   return out;
 }
 
 const kernel_table& reference() { return *hashsketch::detail::kernels_for("scalar"); }
 
 /// Registers shaped like a real sketch's (geometric ranks, some empty, some
-/// saturated), uniform over 0..max_rank, all empty, all saturated, or only
-/// 0..2, depending on `shape`.
+/// saturated), uniform over 0..max_rank, all empty, all saturated, only
+/// 0..2, or within a narrow band of ranks, depending on `shape`.
 void fill_registers(std::uint8_t* regs, std::size_t n, unsigned max_rank, int shape, std::mt19937_64& rng) {
   std::uniform_int_distribution<unsigned> uniform(0, max_rank);
   std::geometric_distribution<unsigned> geometric(0.5);
@@ -47,6 +50,13 @@ void fill_registers(std::uint8_t* regs, std::size_t n, unsigned max_rank, int sh
       case 2: r = 0; break;
       case 3: r = max_rank; break;
       case 5: r = static_cast<unsigned>(rng() % 3); break;  // only the largest weights: the last byte groups
+      // A warmed-up sketch: every register within 8 ranks (the pruned AVX2
+      // stats path), without and with empty registers; then spreads of
+      // exactly 7 (still pruned) and 8 (the unpruned fallback).
+      case 6: r = std::min(max_rank - 1, 9u + std::min(7u, geometric(rng))); break;
+      case 7: r = rng() % 64 == 0 ? 0u : std::min(max_rank - 1, 9u + std::min(7u, geometric(rng))); break;
+      case 8: r = std::min(max_rank - 1, 10u + static_cast<unsigned>(rng() % 8)); break;
+      case 9: r = std::min(max_rank - 1, 10u + static_cast<unsigned>(rng() % 9)); break;
       default: r = rng() % 3 == 0 ? 0u : std::min(max_rank, 1u + geometric(rng)); break;
     }
     regs[i] = static_cast<std::uint8_t>(r);
@@ -138,7 +148,7 @@ TEST_CASE("every supported kernel set equals the scalar reference for P = 4..16"
     for (unsigned p = 4; p <= 16; ++p) {
       const std::size_t m = std::size_t{1} << p;
       const unsigned max_rank = 65 - p;
-      for (int shape = 0; shape < 6; ++shape) {
+      for (int shape = 0; shape < 10; ++shape) {
         compare_register_kernels(*k, m, max_rank, shape, 0, rng);
         compare_register_kernels(*k, m - 1, max_rank, shape, 3, rng);  // odd length, unaligned
         compare_register_kernels(*k, m + 37, max_rank, shape, 1, rng);
@@ -157,7 +167,7 @@ TEST_CASE("every supported kernel set handles short, odd and flush-boundary leng
     for (std::size_t n : {4079u, 4080u, 4081u, 8159u, 8160u, 8161u, 16319u, 16320u, 16321u, 200000u})
       lengths.push_back(n);
     for (std::size_t n : lengths)
-      for (int shape : {0, 2, 3, 4, 5}) compare_register_kernels(*k, n, 63, shape, n % 7, rng);
+      for (int shape : {0, 2, 3, 4, 5, 6, 7}) compare_register_kernels(*k, n, 63, shape, n % 7, rng);
   }
 }
 
@@ -373,4 +383,77 @@ TEST_CASE("merge_all: empty range, mixed hashers") {
   CHECK_THROWS_AS(hashsketch::merge_all(mixed.begin(), mixed.end()), hashsketch::incompatible_sketch_error);
   CHECK_THROWS_WITH(hashsketch::merge_all(mixed.begin(), mixed.end()), Catch::Contains("position 3"));
   CHECK_THROWS_AS(hashsketch::estimate_union(mixed[0], mixed[3]), hashsketch::incompatible_sketch_error);
+}
+
+namespace {
+
+/// A stateful user allocator that records what it hands out.
+struct allocation_log {
+  std::size_t allocations = 0, deallocations = 0, bytes_live = 0, last_request = 0;
+};
+
+template <class T>
+struct logging_allocator {
+  using value_type = T;
+  allocation_log* log;
+  explicit logging_allocator(allocation_log* l) noexcept : log(l) {}
+  template <class U>
+  logging_allocator(const logging_allocator<U>& other) noexcept : log(other.log) {}
+  T* allocate(std::size_t n) {
+    ++log->allocations;
+    log->bytes_live += n * sizeof(T);
+    log->last_request = n * sizeof(T);
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    ++log->deallocations;
+    log->bytes_live -= n * sizeof(T);
+    std::allocator<T>().deallocate(p, n);
+  }
+  template <class U>
+  friend bool operator==(const logging_allocator& a, const logging_allocator<U>& b) noexcept {
+    return a.log == b.log;
+  }
+  template <class U>
+  friend bool operator!=(const logging_allocator& a, const logging_allocator<U>& b) noexcept {
+    return a.log != b.log;
+  }
+};
+
+bool cache_line_aligned(const std::uint8_t* p) { return reinterpret_cast<std::uintptr_t>(p) % 64 == 0; }
+
+}  // namespace
+
+TEST_CASE("register storage is 64-byte aligned and comes from the user's allocator") {
+  // Default allocator: many sketches, every one aligned (std::allocator alone
+  // guarantees only 16 bytes, so unaligned ones would show up here).
+  std::vector<hashsketch::hyperloglog<8>> many(64);
+  for (const auto& s : many) CHECK(cache_line_aligned(s.registers().data()));
+  hashsketch::hyperloglog<12> a;
+  for (std::uint64_t i = 0; i < 1000; ++i) a.add(i);
+  const hashsketch::hyperloglog<12> copy = a;
+  CHECK(cache_line_aligned(copy.registers().data()));
+  CHECK(cache_line_aligned((a | copy).registers().data()));
+  CHECK(cache_line_aligned(a.reduce<9>().registers().data()));
+
+  using sketch = hashsketch::hyperloglog<10, hashsketch::xxh3_hasher, logging_allocator<std::uint8_t>>;
+  allocation_log log;
+  {
+    sketch s(hashsketch::xxh3_hasher{}, logging_allocator<std::uint8_t>(&log));
+    CHECK(log.allocations == 1);
+    CHECK(log.last_request == sketch::register_count + 64);  // m bytes + the alignment slack
+    CHECK(cache_line_aligned(s.registers().data()));
+    CHECK(s.get_allocator().log == &log);  // the user's allocator, not the adaptor
+    for (std::uint64_t i = 0; i < 5000; ++i) s.add(i);
+    sketch t = s;  // copies allocate from the same allocator
+    CHECK(log.allocations == 2);
+    CHECK(t == s);
+    CHECK(cache_line_aligned(t.registers().data()));
+    const sketch u = s | t;
+    CHECK(log.allocations == 3);
+    CHECK(u.get_allocator().log == &log);
+    CHECK(u.estimate() == s.estimate());
+  }
+  CHECK(log.deallocations == log.allocations);
+  CHECK(log.bytes_live == 0);  // every block returned with the size it was taken with
 }

@@ -58,7 +58,7 @@ namespace hashsketch {
 /// the 0.2.0 sample of the same rate and seed.
 ///
 /// Cost: one XXH3 of the key, a 64-bit remix (two multiplications) and one
-/// comparison; O(1) memory (32 bytes: sizeof(hash_sampler) == 32).
+/// comparison; O(1) memory (40 bytes: sizeof(hash_sampler) == 40; the XXH3 hasher keeps its seed and the seed's precomputed mixing).
 /// Immutable after construction, so safe to share between threads.
 class hash_sampler {
  public:

@@ -33,6 +33,7 @@
 #include "../estimators.hpp"
 #include "bits.hpp"
 #include "bytes.hpp"
+#include "packed6.hpp"
 
 namespace hashsketch {
 namespace detail {
@@ -85,38 +86,6 @@ inline unsigned aux_lg_size(unsigned lg_k, std::size_t count) noexcept {
   unsigned lg = lg_aux_arr_ints(lg_k);
   while (4 * count > 3 * (std::size_t{1} << lg)) ++lg;
   return lg;
-}
-
-// Word loads/stores for the SWAR loops: one memcpy (a single instruction on
-// every supported compiler) and a byte swap on big-endian hosts; bytes.hpp's
-// portable byte-by-byte versions are not fused into one load by g++.
-inline std::uint64_t word64_le(const unsigned char* p) noexcept {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
-}
-inline std::uint32_t word32_le(const unsigned char* p) noexcept {
-  std::uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  return v;
-}
-inline void put_word64_le(unsigned char* p, std::uint64_t v) noexcept {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  std::memcpy(p, &v, sizeof v);
-}
-inline void put_word32_le(unsigned char* p, std::uint32_t v) noexcept {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  std::memcpy(p, &v, sizeof v);
 }
 
 inline double load_f64(const unsigned char* p) noexcept {
@@ -305,10 +274,13 @@ inline void decode_hll8(const unsigned char* a, std::size_t k, std::size_t p_mas
   // or 7 set, and only then is the array scanned again to name the register.
   unsigned seen = 0;
   if (p_mask + 1 == k) {
-    for (std::size_t s = 0; s < k; ++s) {
-      dst[s] = a[s];
-      seen |= a[s];
-    }
+    // A plain copy, then an OR over the source 8 bytes per step: a byte loop
+    // that copies and ORs together is neither (the compiler must assume each
+    // store may change the next source byte).
+    std::memcpy(dst, a, k);
+    std::uint64_t any = 0;
+    for (std::size_t s = 0; s < k; s += 8) any |= load_le64(a + s);  // k is a multiple of 16
+    seen = (any & 0xC0C0C0C0C0C0C0C0ull) != 0 ? 0xFFu : 0u;
   } else {
     for (std::size_t s = 0; s < k; ++s) {
       seen |= a[s];
@@ -325,6 +297,11 @@ inline void decode_hll6(const unsigned char* a, std::size_t k, std::size_t p_mas
   // 4 registers per 3 bytes (k is a multiple of 16), then one padding byte
   // that the writer leaves zero (it lets a reader load 16 bits at any slot).
   const std::size_t groups = k / 4;
+  if (p_mask + 1 == k) {  // no fold: 8 registers per step (packed6.hpp); 6 bits never exceed 63
+    (void)unpack6(a, k, dst, max_value);
+    if (a[3 * groups] != 0) fail("HLL_6 padding byte is not zero");
+    return;
+  }
   for (std::size_t g = 0; g < groups; ++g) {
     const unsigned char* q = a + 3 * g;
     const std::uint32_t w = static_cast<std::uint32_t>(q[0]) | (static_cast<std::uint32_t>(q[1]) << 8) |
@@ -402,7 +379,7 @@ inline void decode_hll4(const unsigned char* b, std::size_t size, const ds_heade
     constexpr std::uint64_t ones = 0x0101010101010101ULL;
     const std::uint64_t base = ones * cur_min;  // cur_min + nibble ≤ 49 + 14: no carry
     for (; s + 8 <= k; s += 8) {
-      std::uint64_t y = word32_le(nibbles + s / 2);
+      std::uint64_t y = load_le32(nibbles + s / 2);
       y = (y | (y << 16)) & 0x0000FFFF0000FFFFULL;
       y = (y | (y << 8)) & 0x00FF00FF00FF00FFULL;
       const std::uint64_t z = (y & 0x000F000F000F000FULL) | ((y & 0x00F000F000F000F0ULL) << 4);
@@ -410,7 +387,7 @@ inline void decode_hll4(const unsigned char* b, std::size_t size, const ds_heade
       if ((((z + ones) & (ones << 4)) != 0) || next_aux < s + 8) {
         for (std::size_t t = s; t < s + 8; ++t) slow(t, static_cast<unsigned>((z >> (8 * (t - s))) & 15u));
       } else {
-        put_word64_le(dst + s, z + base);
+        store_le64(dst + s, z + base);
       }
     }
   }
@@ -530,15 +507,7 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
   if (tgt == 2) {
     std::memcpy(a, regs, k);
   } else if (tgt == 1) {
-    for (std::size_t g = 0; g < k / 4; ++g) {
-      const std::uint32_t word = static_cast<std::uint32_t>(regs[4 * g]) |
-                                 (static_cast<std::uint32_t>(regs[4 * g + 1]) << 6) |
-                                 (static_cast<std::uint32_t>(regs[4 * g + 2]) << 12) |
-                                 (static_cast<std::uint32_t>(regs[4 * g + 3]) << 18);
-      a[3 * g] = static_cast<std::uint8_t>(word);
-      a[3 * g + 1] = static_cast<std::uint8_t>(word >> 8);
-      a[3 * g + 2] = static_cast<std::uint8_t>(word >> 16);
-    }
+    pack6(regs, k, a);  // 8 registers per step; the padding byte stays zero
   } else {
     // nibble = min(register − cur_min, 15): 15 marks an exception (aux).
     auto nib = [cur_min](std::uint8_t r) {
@@ -550,13 +519,13 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
     constexpr std::uint64_t ones = 0x0101010101010101ULL;
     std::size_t i = 0;
     for (; 2 * i + 8 <= k; i += 4) {
-      const std::uint64_t d = ds::word64_le(regs + 2 * i) - ones * cur_min;  // each byte 0..63
+      const std::uint64_t d = load_le64(regs + 2 * i) - ones * cur_min;  // each byte 0..63
       const std::uint64_t big = ((d + ones * (128 - ds::aux_token)) >> 7) & ones;  // byte ≥ 15
       const std::uint64_t c = (d & ~(big * 0xFF)) | (big * ds::aux_token);
       std::uint64_t x = (c | (c >> 4)) & 0x00FF00FF00FF00FFULL;  // even bytes: lo | hi << 4
       x = (x | (x >> 8)) & 0x0000FFFF0000FFFFULL;
       x = (x | (x >> 16)) & 0xFFFFFFFFULL;
-      ds::put_word32_le(a + i, static_cast<std::uint32_t>(x));
+      store_le32(a + i, static_cast<std::uint32_t>(x));
     }
     for (; i < k / 2; ++i)
       a[i] = static_cast<std::uint8_t>(nib(regs[2 * i]) | (nib(regs[2 * i + 1]) << 4));
@@ -567,7 +536,7 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
       // visits every cell of the power-of-two table).
       const std::size_t mask = aux_table.size() - 1u;
       for (std::size_t w8 = 0; w8 < k / 2; w8 += 8) {
-        const std::uint64_t word = ds::word64_le(a + w8);
+        const std::uint64_t word = load_le64(a + w8);
         std::uint64_t t = word & (word >> 1) & (word >> 2) & (word >> 3) & 0x1111111111111111ULL;
         while (t != 0) {
           const std::size_t s = 2 * w8 + ctz64_nonzero(t) / 4;  // nibble n of the word is slot 2·w8 + n

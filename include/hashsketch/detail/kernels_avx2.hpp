@@ -2,7 +2,7 @@
 #define HASHSKETCH_DETAIL_KERNELS_AVX2_HPP
 
 // AVX2 kernels: 32-byte max for merge, a shuffle + sum-of-absolute-differences
-// formulation of register_stats, and XXH3 of four 8-byte keys per vector with
+// formulation of register_stats (pruned per block by value range), and XXH3 of four 8-byte keys per vector with
 // the 64-bit multiply built from three 32×32→64 multiplies. Every function
 // carries target("avx2"), so the including TU needs no -mavx2. Compiles to
 // nothing off x86.
@@ -145,13 +145,141 @@ inline void stats_avx2_impl(const std::uint8_t* a, const std::uint8_t* b, std::s
   *out = register_stats{static_cast<std::uint32_t>(zeros), static_cast<std::uint32_t>(saturated), weighted};
 }
 
+HASHSKETCH_TARGET("avx2")
+inline unsigned avx2_hmax_epu8(__m256i v) noexcept {
+  __m128i y = _mm_max_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 8));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 4));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 2));
+  y = _mm_max_epu8(y, _mm_srli_si128(y, 1));
+  return static_cast<unsigned>(_mm_cvtsi128_si32(y)) & 0xFFu;
+}
+
+HASHSKETCH_TARGET("avx2")
+inline unsigned avx2_hmin_epu8(__m256i v) noexcept {
+  __m128i y = _mm_min_epu8(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 8));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 4));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 2));
+  y = _mm_min_epu8(y, _mm_srli_si128(y, 1));
+  return static_cast<unsigned>(_mm_cvtsi128_si32(y)) & 0xFFu;
+}
+
+// register_stats pruned by the value range of each 1 KiB block (the AVX2
+// counterpart of the AVX-512 kernel's pruning). Within a block of 1024
+// registers a sketch's non-empty values lie in some [lo, hi] that is rarely
+// more than ~14 ranks wide (the maximum of Poisson many geometric ranks has a
+// tail of ~2^−x above log2(n/m) and a double-exponential one below). Then
+// 2^(q−r) = 2^(hi−r)·2^(q−hi), and 2^(hi−r) with hi − r < 8·Bytes is Bytes
+// bytes wide: one shuffle per byte per 32 registers looks each byte up, a sum
+// of absolute differences adds them, and the block's sum is shifted by
+// q − hi — the same integers as the scalar reference (mod 2^64 where that
+// wraps, q = 62). Empty registers get an index with the top bit set, which
+// the shuffle turns into 0. Pass 1 (min, max) reads the block, pass 2 re-reads
+// it from L1. Blocks wider than 24 ranks or holding a saturated register take
+// the unpruned kernel above.
+template <unsigned Bytes, bool Merge, bool Empties>
+HASHSKETCH_TARGET("avx2")
+inline std::uint64_t avx2_pruned_block(const std::uint8_t* a, const std::uint8_t* b, std::size_t len, unsigned hi,
+                                       std::uint64_t& zeros) noexcept {
+  const __m256i zero = _mm256_setzero_si256();
+  // lut_low[i] = 2^i (i < 8), lut_high[i] = 2^(i−8) (8 ≤ i < 16); indices ≥ 0x80 give 0.
+  const __m256i lut_low = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                                           1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i lut_high = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, -128,  //
+                                            0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, -128);
+  const __m256i hiv = _mm256_set1_epi8(static_cast<char>(hi));
+  const __m256i above15 = _mm256_set1_epi8(0x70);  // saturating add: 16..23 → ≥ 0x80
+  const __m256i sixteen = _mm256_set1_epi8(16);
+  __m256i acc0 = zero, acc1 = zero, acc2 = zero, zc = zero;
+  for (std::size_t i = 0; i < len; i += 32) {
+    __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
+    if (Merge) r = _mm256_max_epu8(r, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)));
+    __m256i idx = _mm256_sub_epi8(hiv, r);  // hi − r < 8·Bytes for non-empty r
+    if (Empties) {
+      const __m256i empty = _mm256_cmpeq_epi8(r, zero);
+      zc = _mm256_sub_epi8(zc, empty);
+      idx = _mm256_or_si256(idx, empty);
+    }
+    const __m256i idx01 = Bytes == 3 ? _mm256_adds_epu8(idx, above15) : idx;
+    acc0 = _mm256_add_epi64(acc0, _mm256_sad_epu8(_mm256_shuffle_epi8(lut_low, idx01), zero));
+    if (Bytes >= 2) acc1 = _mm256_add_epi64(acc1, _mm256_sad_epu8(_mm256_shuffle_epi8(lut_high, idx01), zero));
+    if (Bytes == 3)
+      acc2 = _mm256_add_epi64(
+          acc2, _mm256_sad_epu8(_mm256_shuffle_epi8(lut_low, _mm256_sub_epi8(idx, sixteen)), zero));  // <16 wraps ≥ 0xF0
+  }
+  if (Empties) zeros += avx2_hsum64(_mm256_sad_epu8(zc, zero));
+  std::uint64_t sum = avx2_hsum64(acc0);
+  if (Bytes >= 2) sum += avx2_hsum64(acc1) << 8;
+  if (Bytes == 3) sum += avx2_hsum64(acc2) << 16;
+  return sum;
+}
+
+template <bool Merge>
+HASHSKETCH_TARGET("avx2")
+inline void stats_avx2_pruned(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, unsigned q,
+                              register_stats* out) noexcept {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi8(1);
+  std::uint64_t zeros = 0, saturated = 0, weighted = 0;
+  constexpr std::size_t block = 1024;  // 32 vectors: byte counters (≤ 32) cannot wrap
+  const std::size_t whole = n - n % 32;
+  for (std::size_t i0 = 0; i0 < whole; i0 += block) {
+    const std::size_t end = whole - i0 < block ? whole : i0 + block;
+    const std::uint8_t* pa = a + i0;
+    const std::uint8_t* pb = Merge ? b + i0 : nullptr;
+    const std::size_t len = end - i0;
+    __m256i vmax = zero, vmin = _mm256_set1_epi8(-1), vmin_nonzero_minus1 = _mm256_set1_epi8(-1);
+    for (std::size_t i = 0; i < len; i += 32) {
+      __m256i r = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pa + i));
+      if (Merge) r = _mm256_max_epu8(r, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pb + i)));
+      vmax = _mm256_max_epu8(vmax, r);
+      vmin = _mm256_min_epu8(vmin, r);
+      vmin_nonzero_minus1 = _mm256_min_epu8(vmin_nonzero_minus1, _mm256_sub_epi8(r, ones));  // 0 wraps to 255
+    }
+    const unsigned hi = avx2_hmax_epu8(vmax);
+    if (hi == 0) {  // all empty
+      zeros += len;
+      continue;
+    }
+    const unsigned spread = hi - (avx2_hmin_epu8(vmin_nonzero_minus1) + 1u);  // hi − smallest non-empty
+    if (hi > q || spread >= 24) {
+      register_stats st;
+      stats_avx2_impl<Merge>(pa, pb, len, q, &st);
+      zeros += st.zeros;
+      saturated += st.saturated;
+      weighted += st.weighted;
+      continue;
+    }
+    const bool empties = avx2_hmin_epu8(vmin) == 0;
+    std::uint64_t sum;
+    if (spread < 8)
+      sum = empties ? avx2_pruned_block<1, Merge, true>(pa, pb, len, hi, zeros)
+                    : avx2_pruned_block<1, Merge, false>(pa, pb, len, hi, zeros);
+    else if (spread < 16)
+      sum = empties ? avx2_pruned_block<2, Merge, true>(pa, pb, len, hi, zeros)
+                    : avx2_pruned_block<2, Merge, false>(pa, pb, len, hi, zeros);
+    else
+      sum = empties ? avx2_pruned_block<3, Merge, true>(pa, pb, len, hi, zeros)
+                    : avx2_pruned_block<3, Merge, false>(pa, pb, len, hi, zeros);
+    weighted += sum << (q - hi);
+  }
+  register_stats tail;
+  if (Merge)
+    merge_stats_scalar(a + whole, b + whole, n - whole, q, &tail);
+  else
+    register_stats_scalar(a + whole, n - whole, q, &tail);
+  *out = register_stats{static_cast<std::uint32_t>(zeros + tail.zeros),
+                        static_cast<std::uint32_t>(saturated + tail.saturated), weighted + tail.weighted};
+}
+
 inline void register_stats_avx2(const std::uint8_t* regs, std::size_t n, unsigned q, register_stats* out) noexcept {
-  stats_avx2_impl<false>(regs, nullptr, n, q, out);
+  stats_avx2_pruned<false>(regs, nullptr, n, q, out);
 }
 
 inline void merge_stats_avx2(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, unsigned q,
                              register_stats* out) noexcept {
-  stats_avx2_impl<true>(a, b, n, q, out);
+  stats_avx2_pruned<true>(a, b, n, q, out);
 }
 
 // XXH3 of 8-byte keys (formula in kernels_scalar.hpp), four per vector.

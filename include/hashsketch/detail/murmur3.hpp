@@ -67,8 +67,12 @@ inline void murmur3_x64_128(const void* data, std::size_t size, std::uint64_t se
   // mixed once without the lane rotation/offset step.
   const std::size_t tail = size & 15u;
   std::uint64_t k1 = 0, k2 = 0;
-  for (std::size_t i = tail; i > 8; --i) k2 = (k2 << 8) | p[i - 1];
-  for (std::size_t i = tail < 8 ? tail : 8; i > 0; --i) k1 = (k1 << 8) | p[i - 1];
+  if (tail >= 8) {
+    k1 = load_le64(p);
+    k2 = load_le_upto8(p + 8, tail - 8);
+  } else {
+    k1 = load_le_upto8(p, tail);
+  }
   if (tail > 8) {
     k2 *= murmur3_c2;
     k2 = murmur3_rotl64(k2, 33);

@@ -37,7 +37,7 @@ inline std::uint64_t murmur64a(const void* data, std::size_t size, std::uint64_t
   const unsigned char* tail = p + 8 * blocks;
   const std::size_t rest = size & 7u;
   if (rest != 0) {
-    for (std::size_t i = rest; i-- > 0;) h ^= static_cast<std::uint64_t>(tail[i]) << (8 * i);
+    h ^= load_le_upto8(tail, rest);
     h *= murmur64a_m;
   }
   h ^= h >> murmur64a_r;

@@ -30,6 +30,7 @@
 #include "../errors.hpp"
 #include "../estimators.hpp"
 #include "bytes.hpp"
+#include "packed6.hpp"
 
 namespace hashsketch {
 namespace detail {
@@ -73,20 +74,11 @@ inline void redis_write_header(std::string& out, std::uint8_t encoding, std::uin
   out.append(reinterpret_cast<const char*>(h), redis_header_size);
 }
 
-/// Appends the 12288 dense register bytes. Four 6-bit registers fill exactly
-/// three bytes, so the packing works on 24-bit groups.
+/// Appends the 12288 dense register bytes (packed6.hpp: 8 registers per step).
 inline void redis_append_dense(std::string& out, const std::uint8_t* regs) {
   const std::size_t start = out.size();
   out.resize(start + redis_registers * 6 / 8);
-  auto* p = reinterpret_cast<unsigned char*>(&out[start]);
-  for (std::size_t i = 0; i < redis_registers; i += 4, p += 3) {
-    const std::uint32_t w = static_cast<std::uint32_t>(regs[i]) | (static_cast<std::uint32_t>(regs[i + 1]) << 6) |
-                            (static_cast<std::uint32_t>(regs[i + 2]) << 12) |
-                            (static_cast<std::uint32_t>(regs[i + 3]) << 18);
-    p[0] = static_cast<unsigned char>(w);
-    p[1] = static_cast<unsigned char>(w >> 8);
-    p[2] = static_cast<unsigned char>(w >> 16);
-  }
+  pack6(regs, redis_registers, reinterpret_cast<unsigned char*>(&out[start]));
 }
 
 /// True when the 8 bytes at p are all zero (one load; byte order irrelevant).
@@ -175,21 +167,8 @@ inline std::uint8_t redis_decode(std::string_view s, std::uint8_t* regs) {
     if (size != redis_dense_size)
       throw format_error("dense Redis HyperLogLog must be " + std::to_string(redis_dense_size) + " bytes, got " +
                          std::to_string(size));
-    const unsigned char* b = p + redis_header_size;
-    unsigned max_seen = 0;
-    for (std::size_t i = 0; i < redis_registers; i += 4, b += 3) {
-      const std::uint32_t w = static_cast<std::uint32_t>(b[0]) | (static_cast<std::uint32_t>(b[1]) << 8) |
-                              (static_cast<std::uint32_t>(b[2]) << 16);
-      const std::uint8_t r0 = static_cast<std::uint8_t>(w & 63u), r1 = static_cast<std::uint8_t>((w >> 6) & 63u),
-                         r2 = static_cast<std::uint8_t>((w >> 12) & 63u), r3 = static_cast<std::uint8_t>(w >> 18);
-      regs[i] = r0;
-      regs[i + 1] = r1;
-      regs[i + 2] = r2;
-      regs[i + 3] = r3;
-      max_seen |= static_cast<unsigned>((r0 > redis_max_rank) | (r1 > redis_max_rank) | (r2 > redis_max_rank) |
-                                        (r3 > redis_max_rank));
-    }
-    if (max_seen != 0) {  // rare path: find the first offender for the message
+    if (unpack6(p + redis_header_size, redis_registers, regs, redis_max_rank)) {
+      // rare path: find the first offender for the message
       for (std::size_t i = 0; i < redis_registers; ++i)
         if (regs[i] > redis_max_rank)
           throw format_error("dense register " + std::to_string(i) + " holds " + std::to_string(regs[i]) +

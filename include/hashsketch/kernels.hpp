@@ -1,0 +1,25 @@
+#ifndef HASHSKETCH_KERNELS_HPP
+#define HASHSKETCH_KERNELS_HPP
+
+// The SIMD kernels compiled once instead of in every translation unit.
+//
+// Header-only use needs nothing from this header: every sketch header brings
+// the kernels with it. That costs each TU that includes a sketch header
+// about 1.5-2 s of g++ time (<immintrin.h> and every kernel set). To pay it
+// once per program instead:
+//
+//   1. define HASHSKETCH_EXTERN_KERNELS for every TU of the program (e.g.
+//      -DHASHSKETCH_EXTERN_KERNELS), and
+//   2. in exactly one .cpp file:
+//        #define HASHSKETCH_KERNELS_IMPLEMENTATION
+//        #include <hashsketch/kernels.hpp>
+//
+// With CMake, linking hashsketch::kernels (a small static library built from
+// src/kernels.cpp, only in a build tree that add_subdirectory()s or
+// FetchContent()s hashsketch) does both. Behaviour is identical either way;
+// docs/performance.md ("Compile time") has the measured cost.
+
+#include "detail/kernel_sets.hpp"
+#include "detail/kernel_table.hpp"
+
+#endif  // HASHSKETCH_KERNELS_HPP

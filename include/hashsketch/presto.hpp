@@ -1,0 +1,183 @@
+#ifndef HASHSKETCH_PRESTO_HPP
+#define HASHSKETCH_PRESTO_HPP
+
+// Presto / Trino HyperLogLog interoperability: the bytes of the `HyperLogLog`
+// SQL type (Airlift's io.airlift.stats.cardinality format), in and out.
+//
+//   hashsketch::presto_hyperloglog<12> users;     // = approx_set(x): 4096 buckets
+//   users.add(std::int64_t{42});                  // = approx_set(bigint 42)
+//   users.add(std::string_view("user-7"));        // = approx_set(varchar 'user-7')
+//   auto bytes = hashsketch::to_presto(users);    // = cast(approx_set(x) as varbinary), dense
+//   auto back = hashsketch::from_presto<12>(bytes.data(), bytes.size());
+//
+// A Presto sketch is an ordinary sketch of this library with two policies:
+//   - presto_hasher: MurmurHash3_x64_128, seed 0, first 64-bit half h1
+//     (Airlift's Murmur3Hash128.hash64), over the 8 little-endian bytes of a
+//     bigint or the UTF-8 bytes of a varchar;
+//   - leading_zeros_addressing, the library's default layout: Airlift's dense
+//     rule (DenseHll.insertHash: index = top p bits, value = leading zeros of
+//     the other 64 − p bits + 1) is exactly it, checked register for register
+//     against Airlift's own images (tests/presto_test.cpp).
+// So add, merge (exact max; across P by the exact fold), estimate, reduce<Q>()
+// and the SIMD kernels work unchanged; only to_presto / from_presto know the
+// bytes (detail/presto_codec.hpp, layout in docs/presto.md).
+//
+// Writing: to_presto always writes DENSE_V2 (tag 3), canonical for the
+// registers, byte for byte what Airlift writes for a dense sketch of the same
+// keys. Airlift writes SPARSE_V2 (tag 2) while its sketch is small; this
+// library's register core has no sparse state yet, so SPARSE_V2 writing waits
+// for it. Presto/Trino read DENSE_V2 whatever its size, so the bytes are
+// always accepted — they are just larger than Airlift's for small sets.
+// Reading: DENSE_V2, DENSE_V1 (tag 1) and SPARSE_V2; a sparse image read into
+// registers is lossless for the registers (it is what Airlift's makeDense()
+// gives).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "addressing.hpp"
+#include "basic_sketch.hpp"
+#include "detail/bytes.hpp"
+#include "detail/murmur3.hpp"
+#include "detail/presto_codec.hpp"
+#include "errors.hpp"
+#include "hyperloglog.hpp"
+
+namespace hashsketch {
+
+/// Airlift's hash64: MurmurHash3_x64_128 with seed 0, returning h1 (the first
+/// 64-bit word of the 128-bit result). What is hashed, as approx_set does:
+///  - bigint (std::int64_t / std::uint64_t): its 8 little-endian bytes;
+///  - varchar: its UTF-8 bytes, no length, no terminator; the empty string
+///    hashes to 0 and is added like any other key (Airlift does the same);
+///  - double: hash the integer std::bit_cast<std::int64_t>(v) after mapping
+///    every NaN to 0x7ff8000000000000 (Java's doubleToLongBits).
+/// Stateless apart from the seed; safe to share between threads. O(size).
+struct presto_hasher {
+  using result_type = std::uint64_t;
+  static constexpr std::uint8_t id = 5;
+  static constexpr const char* name = "murmur3-x64-128-h1";
+  /// Airlift's Murmur3Hash128.DEFAULT_SEED; the only seed Presto/Trino use.
+  static constexpr std::uint64_t presto_seed = 0;
+
+  constexpr presto_hasher() noexcept = default;
+  /// Another seed, for the hasher contract; to_presto refuses such sketches.
+  explicit constexpr presto_hasher(std::uint64_t seed) noexcept : seed_(seed) {}
+  constexpr std::uint64_t seed() const noexcept { return seed_; }
+
+  /// h1 of MurmurHash3_x64_128 over [data, data + size).
+  result_type operator()(const void* data, std::size_t size) const noexcept {
+    std::uint64_t h1, h2;
+    detail::murmur3_x64_128(data, size, seed_, h1, h2);
+    return h1;
+  }
+  result_type operator()(std::string_view key) const noexcept { return (*this)(key.data(), key.size()); }
+  /// The 8 little-endian bytes of the key (Airlift's hash64(long)).
+  result_type operator()(std::uint64_t key) const noexcept {
+    unsigned char bytes[8];
+    detail::store_le64(bytes, key);
+    return (*this)(bytes, sizeof bytes);
+  }
+  /// A signed bigint: the same 8 bytes in two's complement.
+  result_type operator()(std::int64_t key) const noexcept { return (*this)(static_cast<std::uint64_t>(key)); }
+
+  friend constexpr bool operator==(const presto_hasher& a, const presto_hasher& b) noexcept {
+    return a.seed_ == b.seed_;
+  }
+  friend constexpr bool operator!=(const presto_hasher& a, const presto_hasher& b) noexcept { return !(a == b); }
+
+ private:
+  std::uint64_t seed_ = presto_seed;
+};
+
+/// A Presto/Trino-compatible HyperLogLog with a chosen allocator.
+template <unsigned P, class Allocator>
+using basic_presto_hyperloglog = hyperloglog<P, presto_hasher, Allocator, leading_zeros_addressing>;
+
+/// The registers of a Presto/Trino HyperLogLog with 2^P buckets (P = 4..16).
+/// approx_set(x) uses P = 12 (4096 buckets, standard error 1.04/√4096 ≈
+/// 1.6 %); approx_set(x, e) in PrestoDB picks P from e. m bytes of registers.
+/// add(std::int64_t) goes through add(std::uint64_t): the same 8 bytes.
+template <unsigned P>
+using presto_hyperloglog = basic_presto_hyperloglog<P, std::allocator<std::uint8_t>>;
+
+/// Sizes of Airlift's format.
+namespace presto_format {
+/// DENSE_V2 bytes at precision p with `overflows` overflow entries (2053 at
+/// p = 12 with none; each overflow adds 3).
+constexpr std::size_t dense_size(unsigned p, std::size_t overflows = 0) noexcept {
+  return detail::presto_dense_v2_size(p, overflows);
+}
+/// The precision of Presto/Trino's approx_set (4096 buckets).
+constexpr unsigned approx_set_precision = 12;
+}  // namespace presto_format
+
+/// The canonical DENSE_V2 image of the sketch (tag 3): what
+/// `cast(approx_set(x) as varbinary)` returns once Airlift's sketch is dense,
+/// and what `cast(... as P4HyperLogLog)` returns always. Presto/Trino read it
+/// back with `cast(bytes as HyperLogLog)`. O(m); allocates
+/// presto_format::dense_size(P, overflows) bytes. Throws
+/// incompatible_sketch_error when the hasher's seed is not 0 (Presto would
+/// hash the same values elsewhere).
+template <unsigned P, class Allocator>
+std::vector<std::uint8_t> to_presto(const basic_presto_hyperloglog<P, Allocator>& sketch);
+
+/// Reads Airlift bytes (DENSE_V2, DENSE_V1 or SPARSE_V2) of precision P.
+/// Never reads outside [data, data + size). Throws format_error naming the
+/// defect: empty or truncated input, trailing bytes, SPARSE_V1 (tag 0) or an
+/// unknown tag, p outside 4..16 or not P, a negative sparse count, unsorted or
+/// duplicate sparse prefixes, a sparse value above 38, a negative baseline,
+/// more than m overflows, an overflow bucket ≥ m (Airlift accepts = m),
+/// unsorted or duplicate overflow buckets (Airlift accepts them), an overflow
+/// on a bucket whose delta is not 15 (Airlift ignores it), an overflow value
+/// ≤ 0, a register above 65 − P. O(size + m); allocates m bytes.
+template <unsigned P>
+presto_hyperloglog<P> from_presto(const void* data, std::size_t size);
+/// The same into a sketch with a chosen allocator.
+template <unsigned P, class Allocator>
+basic_presto_hyperloglog<P, Allocator> from_presto(const void* data, std::size_t size, const Allocator& alloc);
+
+/// The precision byte of an Airlift image (byte 1), so that a caller can pick
+/// from_presto<P>; throws format_error when there is no such byte or it is
+/// outside 4..16. O(1).
+unsigned presto_precision(const void* data, std::size_t size);
+
+// ---------------------------------------------------------------------------
+// Definitions
+
+template <unsigned P, class Allocator>
+std::vector<std::uint8_t> to_presto(const basic_presto_hyperloglog<P, Allocator>& sketch) {
+  if (sketch.hasher().seed() != presto_hasher::presto_seed)
+    throw incompatible_sketch_error("Presto/Trino hash with MurmurHash3 seed 0, this sketch uses seed " +
+                                    std::to_string(sketch.hasher().seed()));
+  return detail::presto_encode_dense_v2<P>(sketch.registers().data());
+}
+
+template <unsigned P, class Allocator>
+basic_presto_hyperloglog<P, Allocator> from_presto(const void* data, std::size_t size, const Allocator& alloc) {
+  if (data == nullptr && size != 0) throw format_error("Presto/Airlift HLL: null data with a non-zero size");
+  basic_presto_hyperloglog<P, Allocator> out(presto_hasher{}, alloc);
+  detail::presto_decode<P>(static_cast<const std::uint8_t*>(data), size, detail::register_access::data(out));
+  detail::register_access::registers_changed(out);
+  return out;
+}
+
+template <unsigned P>
+presto_hyperloglog<P> from_presto(const void* data, std::size_t size) {
+  return from_presto<P>(data, size, std::allocator<std::uint8_t>{});
+}
+
+inline unsigned presto_precision(const void* data, std::size_t size) {
+  if (data == nullptr || size < 2) detail::presto_fail("truncated: no precision byte");
+  const unsigned p = static_cast<const std::uint8_t*>(data)[1];
+  if (p < 4 || p > 16) detail::presto_fail("precision p = " + std::to_string(p) + " outside 4..16");
+  return p;
+}
+
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_PRESTO_HPP

@@ -1,0 +1,55 @@
+# Usage: cmake -DOBJDUMP=<objdump> -DOBJECT=<file.o> -P check_codegen.cmake
+# The probes of tests/codegen/bytes_probe.cpp (x86-64, built at -O2) must be
+# straight-line code: no jump (a byte loop, or the branches of a hash whose
+# length is known at compile time) and no byte store. The load/store helpers
+# must be one instruction plus the return. Prints each body on failure.
+execute_process(COMMAND ${OBJDUMP} -d --no-show-raw-insn ${OBJECT}
+                OUTPUT_VARIABLE dis RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "objdump failed on ${OBJECT}")
+endif()
+string(REPLACE "\n" ";" lines "${dis}")
+
+set(failed FALSE)
+function(check_probe name max_insns)
+  set(in_body FALSE)
+  set(body "")
+  set(count 0)
+  set(bad "")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^[0-9a-f]+ <([A-Za-z0-9_]+)>:")
+      if(CMAKE_MATCH_1 STREQUAL name)
+        set(in_body TRUE)
+      else()
+        set(in_body FALSE)
+      endif()
+    elseif(in_body AND line MATCHES "^ +[0-9a-f]+:\t([a-z][a-z0-9]*)(.*)$")
+      set(op "${CMAKE_MATCH_1}")
+      set(args "${CMAKE_MATCH_2}")
+      math(EXPR count "${count} + 1")
+      string(APPEND body "  ${op}${args}\n")
+      if(op MATCHES "^ret")
+        set(in_body FALSE)  # what follows is alignment padding
+      endif()
+      if(op MATCHES "^(j|loop)")
+        string(APPEND bad "  branch: ${op}${args}\n")
+      endif()
+      # AT&T syntax: a byte register as the source of a move into memory.
+      if(op MATCHES "^mov" AND args MATCHES "%[a-z0-9]+(l|b)[ ]*,[^,]*\\(")
+        string(APPEND bad "  byte store: ${op}${args}\n")
+      endif()
+    endif()
+  endforeach()
+  if(count EQUAL 0)
+    message(SEND_ERROR "${name}: not found in ${OBJECT}")
+  elseif(NOT bad STREQUAL "" OR (max_insns GREATER 0 AND count GREATER max_insns))
+    message(SEND_ERROR "${name}: ${count} instructions (at most ${max_insns} wanted)\n${bad}body:\n${body}")
+  else()
+    message(STATUS "${name}: ${count} instructions, straight-line")
+  endif()
+endfunction()
+
+check_probe(hashsketch_probe_load_le64 2)
+check_probe(hashsketch_probe_store_le64 2)
+check_probe(hashsketch_probe_xxh3_u64 0)
+check_probe(hashsketch_probe_murmur64a_u64 0)

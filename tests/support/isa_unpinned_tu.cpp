@@ -1,0 +1,27 @@
+// The unpinned half of isa_pin_odr_test: an ordinary TU (no HASHSKETCH_PIN_ISA)
+// linked into the same program as a TU that pins the scalar set. Its entry
+// points go through function pointers so that the linker's choice between
+// same-named inline functions (the bug: one kernels() for the whole program)
+// is what runs, not a copy inlined here.
+#include <hashsketch/hyperloglog.hpp>
+
+#include <cstdint>
+#include <typeinfo>
+
+namespace isa_odr {
+
+const char* (*volatile unpinned_active_isa)() = &hashsketch::active_isa;
+bool (*volatile unpinned_force_isa)(const char*) = &hashsketch::force_isa;
+const hashsketch::detail::kernel_table& (*volatile unpinned_kernels)() = &hashsketch::detail::kernels;
+
+const char* unpinned_sketch_type() { return typeid(hashsketch::hyperloglog<12>).name(); }
+
+double unpinned_merge_estimate() {
+  hashsketch::hyperloglog<12> a, b;
+  for (std::uint64_t i = 0; i < 5000; ++i) a.add(i);
+  for (std::uint64_t i = 2500; i < 7500; ++i) b.add(i);
+  a.merge(b);
+  return a.estimate();
+}
+
+}  // namespace isa_odr
