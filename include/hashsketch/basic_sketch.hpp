@@ -24,6 +24,7 @@
 #include "detail/aligned_allocator.hpp"
 #include "detail/bytes.hpp"
 #include "detail/kernel_table.hpp"
+#include "detail/key_overloads.hpp"
 #include "detail/stats.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
@@ -45,25 +46,7 @@ class basic_sketch;
 HASHSKETCH_PIN_NAMESPACE_END
 
 namespace detail {
-/// Integer types that add(Int) takes: every integral type but bool.
-template <class T>
-struct is_integer_key
-    : std::integral_constant<bool, std::is_integral<T>::value && !std::is_same<std::remove_cv_t<T>, bool>::value> {};
-/// Pointee types of add(pointer, size): character and byte types only.
-template <class T>
-struct is_byte_like
-    : std::integral_constant<bool, std::is_same<std::remove_cv_t<T>, char>::value ||
-                                       std::is_same<std::remove_cv_t<T>, unsigned char>::value ||
-                                       std::is_same<std::remove_cv_t<T>, signed char>::value ||
-                                       std::is_same<std::remove_cv_t<T>, std::byte>::value> {};
-/// A hasher opts into floating-point keys with `static constexpr bool
-/// hashes_floating = true` and an operator() for the type (float, double;
-/// long double never: no engine defines its bytes).
-template <class H, class F, class = void>
-struct hasher_hashes_floating : std::false_type {};
-template <class H, class F>
-struct hasher_hashes_floating<H, F, std::enable_if_t<H::hashes_floating>>
-    : std::integral_constant<bool, !std::is_same<std::remove_cv_t<F>, long double>::value> {};
+// is_integer_key, is_byte_like, hasher_hashes_floating: detail/key_overloads.hpp.
 
 /// Write access to a sketch's registers for the library's own codecs and
 /// kernels (Redis / DataSketches readers, merge_all). Users never need it:

@@ -33,6 +33,7 @@
 #include "addressing.hpp"
 #include "basic_sketch.hpp"
 #include "detail/bytes.hpp"
+#include "detail/key_overloads.hpp"
 #include "errors.hpp"
 #include "hyperloglog.hpp"
 #include "ultraloglog.hpp"
@@ -58,9 +59,25 @@ class martingale {
 
   explicit martingale(const hasher_type& hasher = hasher_type{}) : sketch_(hasher) {}
 
-  void add(std::uint64_t key) noexcept { add_hash(sketch_.hasher()(key)); }
-  void add(std::string_view key) noexcept { add_hash(sketch_.hasher()(key.data(), key.size())); }
-  void add(const void* data, std::size_t size) noexcept { add_hash(sketch_.hasher()(data, size)); }
+  /// Adds a key by the rules every sketch shares (detail/key_overloads.hpp;
+  /// the same overloads as the wrapped sketch's add): integers but bool,
+  /// enums, floating point only where the hasher has a rule, strings,
+  /// key_traits<T> types; bool and nullptr are deleted.
+  template <class K, std::enable_if_t<detail::key_is_typed<hasher_type, K>::value, int> = 0>
+  void add(const K& key) noexcept(detail::key_add_is_noexcept<K>::value) {
+    add_hash(detail::key_hash(sketch_.hasher(), key));
+  }
+  template <class K, std::enable_if_t<detail::key_is_deleted<hasher_type, K>::value, int> = 0>
+  void add(const K&) = delete;
+  /// The bytes [data, data + size) as ONE key; character and byte pointers only.
+  template <class Byte, std::enable_if_t<detail::is_byte_like<Byte>::value, int> = 0>
+  void add(const Byte* data, std::size_t size) noexcept {
+    add_hash(sketch_.hasher()(static_cast<const void*>(data), size));
+  }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  void add(const T*, std::size_t) {
+    (void)detail::reject_non_byte_pointer<T>();  // static_assert: not a byte pointer
+  }
   /// Adds a hash; on a register change: n̂ += 1/p, then p −= (S_old − S_new)·2^−64
   /// (S = the register's change probability in units of 2^−64), p ≥ 0. O(1).
   ///

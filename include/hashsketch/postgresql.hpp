@@ -42,6 +42,7 @@
 #include "basic_sketch.hpp"
 #include "detail/bits.hpp"
 #include "detail/bytes.hpp"
+#include "detail/key_overloads.hpp"
 #include "detail/murmur3.hpp"
 #include "detail/sorted_entries.hpp"
 #include "errors.hpp"
@@ -273,12 +274,39 @@ class postgres_hyperloglog {
   void add(bool key) { add_hash(core_.hasher()(key)); }
   void add(std::string_view text) { add_hash(core_.hasher()(text)); }
   void add(const char* text) { add_hash(core_.hasher()(text)); }
-  void add(const void* data, std::size_t size) { add_hash(core_.hasher()(data, size)); }
+  /// hll_hash_bytea: the bytes [data, data + size) as ONE key. Character and
+  /// byte pointers only (detail/key_overloads.hpp): add(keys.data(),
+  /// keys.size()) with integer keys stops at a static_assert.
+  template <class Byte, std::enable_if_t<detail::is_byte_like<Byte>::value, int> = 0>
+  void add(const Byte* data, std::size_t size) {
+    add_hash(core_.hasher()(static_cast<const void*>(data), size));
+  }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  void add(const T*, std::size_t) {
+    (void)detail::reject_non_byte_pointer<T>();  // static_assert: not a byte pointer
+  }
   template <class T, std::enable_if_t<std::is_integral<T>::value && !std::is_same<T, std::int64_t>::value &&
                                           !std::is_same<T, std::int32_t>::value &&
                                           !std::is_same<T, std::int16_t>::value && !std::is_same<T, bool>::value,
                                       int> = 0>
   void add(T) = delete;  // pick the SQL type: std::int64_t (bigint), std::int32_t (integer), std::int16_t (smallint)
+  /// Floating point (the extension has no hll_hash_double: cast in SQL and
+  /// pick the type here) and nullptr (not a text): deleted, so add(3.2) is
+  /// not silently add(std::int64_t{3}) and add(nullptr) does not reach strlen.
+  template <class T, std::enable_if_t<std::is_floating_point<T>::value || std::is_same<T, std::nullptr_t>::value,
+                                      int> = 0>
+  void add(T) = delete;
+  /// An enum as its underlying integer (which must be one of the SQL types).
+  template <class E, std::enable_if_t<std::is_enum<E>::value, int> = 0>
+  void add(E key) {
+    add(static_cast<std::underlying_type_t<E>>(key));
+  }
+  /// A key_traits<T> type: its canonical key_bytes (key_traits.hpp) hashed
+  /// as hll_hash_bytea(key_bytes). May allocate.
+  template <class T, std::enable_if_t<detail::has_key_traits<T>::value, int> = 0>
+  void add(const T& key) {
+    add_hash(detail::key_hash(core_.hasher(), key));
+  }
   /// hll_add(sketch, h::hll_hashval). O(1) for the registers, O(explicit_limit)
   /// for the sorted insert while the small state is kept. Allocates while
   /// the small state grows.

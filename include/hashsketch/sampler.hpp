@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "detail/key_overloads.hpp"
 #include "hash.hpp"
 
 namespace hashsketch {
@@ -68,12 +69,28 @@ class hash_sampler {
   /// rate 1 keeps everything, including the hash 2^64 − 1.
   explicit hash_sampler(double rate, std::uint64_t seed = 0);
 
-  /// Decision for an integer key, hashed as its 8 little-endian bytes (as in
-  /// hyperloglog::add(std::uint64_t)), so the same on every host.
-  bool selects(std::uint64_t key) const noexcept { return selects_hash(hasher_(key)); }
-  /// Decision for a key given as bytes (a user id, a log column).
-  bool selects(std::string_view key) const noexcept { return selects_hash(hasher_(key.data(), key.size())); }
-  bool selects(const void* data, std::size_t size) const noexcept { return selects_hash(hasher_(data, size)); }
+  /// Decision for a key, hashed as hyperloglog::add hashes it (the shared
+  /// rules of detail/key_overloads.hpp): an integer as its value in 8
+  /// little-endian bytes (so the same on every host), an enum as its
+  /// underlying integer, a string's bytes (a user id, a log column), a
+  /// key_traits<T> type's key_bytes. bool, nullptr and floating point are
+  /// deleted: selects(3.2) is not silently selects(3).
+  template <class K, std::enable_if_t<detail::key_is_typed<hasher_type, K>::value, int> = 0>
+  bool selects(const K& key) const noexcept(detail::key_add_is_noexcept<K>::value) {
+    return selects_hash(detail::key_hash(hasher_, key));
+  }
+  template <class K, std::enable_if_t<detail::key_is_deleted<hasher_type, K>::value, int> = 0>
+  bool selects(const K&) const = delete;
+  /// Decision for the bytes [data, data + size) as ONE key; character and
+  /// byte pointers only (another pointer stops at a static_assert).
+  template <class Byte, std::enable_if_t<detail::is_byte_like<Byte>::value, int> = 0>
+  bool selects(const Byte* data, std::size_t size) const noexcept {
+    return selects_hash(hasher_(static_cast<const void*>(data), size));
+  }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  bool selects(const T*, std::size_t) const {
+    return detail::reject_non_byte_pointer<T>();  // static_assert: not a byte pointer
+  }
   /// Decision for a hash computed elsewhere with hasher() (e.g. hashed once,
   /// then used for a sampler, a partitioner and a sketch's add_hash(): the
   /// decision reads position(hash), so the sketch still sees uniform bits).
@@ -153,11 +170,24 @@ class hash_partitioner {
   /// std::invalid_argument. Only their ratios matter.
   hash_partitioner(std::vector<double> weights, std::uint64_t seed = 0);
 
-  /// Bucket in [0, size()) for an integer key (8 little-endian bytes).
-  std::size_t bucket(std::uint64_t key) const noexcept { return bucket_of_hash(hasher_(key)); }
-  std::size_t bucket(std::string_view key) const noexcept { return bucket_of_hash(hasher_(key.data(), key.size())); }
-  std::size_t bucket(const void* data, std::size_t size) const noexcept {
-    return bucket_of_hash(hasher_(data, size));
+  /// Bucket in [0, size()) for a key, hashed as hash_sampler::selects hashes
+  /// it (detail/key_overloads.hpp: integers as 8 little-endian bytes, enums,
+  /// strings, key_traits<T> types; bool, nullptr, floating point deleted).
+  template <class K, std::enable_if_t<detail::key_is_typed<hasher_type, K>::value, int> = 0>
+  std::size_t bucket(const K& key) const noexcept(detail::key_add_is_noexcept<K>::value) {
+    return bucket_of_hash(detail::key_hash(hasher_, key));
+  }
+  template <class K, std::enable_if_t<detail::key_is_deleted<hasher_type, K>::value, int> = 0>
+  std::size_t bucket(const K&) const = delete;
+  /// The bytes [data, data + size) as ONE key; character and byte pointers only.
+  template <class Byte, std::enable_if_t<detail::is_byte_like<Byte>::value, int> = 0>
+  std::size_t bucket(const Byte* data, std::size_t size) const noexcept {
+    return bucket_of_hash(hasher_(static_cast<const void*>(data), size));
+  }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  std::size_t bucket(const T*, std::size_t) const {
+    (void)detail::reject_non_byte_pointer<T>();  // static_assert: not a byte pointer
+    return 0;
   }
   /// Bucket for a hash computed elsewhere with hasher(): the bucket whose
   /// interval holds hash_sampler::position(hash).

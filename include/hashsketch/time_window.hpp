@@ -66,6 +66,7 @@
 
 #include "basic_sketch.hpp"
 #include "detail/bytes.hpp"
+#include "detail/key_overloads.hpp"
 #include "errors.hpp"
 #include "set_operations.hpp"
 
@@ -207,18 +208,20 @@ class time_window {
   // retired)) and a bucket's first event allocates its sketch (m bytes; throws
   // what the allocator throws, the window keeps its other contents).
 
-  /// Adds a 64-bit key at time t.
-  bool add(time_type t, std::uint64_t key) {
+  /// Adds a key at time t: any key Sketch::add(key) takes, hashed as the
+  /// sketch hashes it (detail/key_overloads.hpp: integers, enums, strings,
+  /// key_traits<T> types, floating point only where the hasher has a rule).
+  template <class K, std::enable_if_t<detail::sketch_takes_key<Sketch, K>::value, int> = 0>
+  bool add(time_type t, const K& key) {
     Sketch* s = bucket_for_write(t);
     if (s) s->add(key);
     return s != nullptr;
   }
-  /// Adds the bytes of a string at time t.
-  bool add(time_type t, std::string_view key) {
-    Sketch* s = bucket_for_write(t);
-    if (s) s->add(key);
-    return s != nullptr;
-  }
+  /// A key the sketch does not take (bool, nullptr, a double on a sketch
+  /// whose hasher has no floating rule, a type without key_traits): deleted,
+  /// so add(t, 3.2) is not silently add(t, 3).
+  template <class K, std::enable_if_t<!detail::sketch_takes_key<Sketch, K>::value, int> = 0>
+  bool add(time_type, const K&) = delete;
   /// Adds the bytes [data, data + size) at time t, as one key. Character and
   /// byte pointers only, as for the sketches' add(pointer, size).
   bool add(time_type t, const char* data, std::size_t size) { return add_bytes(t, data, size); }
