@@ -1,13 +1,13 @@
 # Extras for key_overloads_test (included by tests/CMakeLists.txt with ${name} set).
 # Compile-fail checks: each must NOT compile, and must fail for the stated reason.
 #  - (keys.data(), keys.size()) with std::uint64_t keys on ultraloglog,
-#    martingale, postgres_hyperloglog, hash_sampler::selects and
+#    martingale, postgres_hyperloglog, concurrent_hyperloglog, hash_sampler::selects and
 #    hash_partitioner::bucket: one n-byte key instead of n keys (issue 13 item
 #    3); stopped by detail::reject_non_byte_pointer's static_assert.
-#  - a double key on ultraloglog, postgres_hyperloglog, hash_sampler::selects
+#  - a double key on ultraloglog, postgres_hyperloglog, concurrent_hyperloglog, hash_sampler::selects
 #    and time_window::add(t, key): deleted (it used to convert to an integer).
 set(key_overload_checks ull_pointer martingale_pointer postgres_pointer sampler_pointer partitioner_pointer
-    ull_double postgres_double sampler_double window_double)
+    concurrent_pointer ull_double postgres_double sampler_double window_double concurrent_double)
 foreach(check IN LISTS key_overload_checks)
   add_executable(compile_fail_key_${check} EXCLUDE_FROM_ALL
                  ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/key_overloads_misuse.cpp)

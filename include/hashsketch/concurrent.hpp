@@ -71,6 +71,7 @@
 #include "basic_sketch.hpp"
 #include "detail/bytes.hpp"
 #include "detail/dispatch.hpp"
+#include "detail/key_overloads.hpp"
 #include "detail/stats.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
@@ -120,12 +121,30 @@ class concurrent_hyperloglog {
   // (retried only while another thread changes that word and our rank is
   // still larger). Never allocate, never block.
 
-  /// Adds a 64-bit key (its 8 little-endian bytes are hashed).
-  void add(std::uint64_t key) noexcept { add_hash(hasher_(key)); }
-  /// Adds the bytes of a string.
-  void add(std::string_view key) noexcept { add_hash(hasher_(key.data(), key.size())); }
-  /// Adds the bytes [data, data + size).
-  void add(const void* data, std::size_t size) noexcept { add_hash(hasher_(data, size)); }
+  /// Adds a key, by the rules every sketch shares (detail/key_overloads.hpp):
+  /// any integer but bool (the hasher's overload; xxh3_hasher hashes the
+  /// value as 8 little-endian bytes), an enum as its underlying integer,
+  /// float/double only where the hasher has a rule, a string's bytes, or a
+  /// key_traits<T> type's canonical key_bytes (which may allocate).
+  template <class K, std::enable_if_t<detail::key_is_typed<Hasher, K>::value, int> = 0>
+  void add(const K& key) noexcept(detail::key_add_is_noexcept<K>::value) {
+    add_hash(detail::key_hash(hasher_, key));
+  }
+  /// bool, nullptr and floating point without a hasher rule: deleted, so
+  /// add(3.2) does not silently mean add(3).
+  template <class K, std::enable_if_t<detail::key_is_deleted<Hasher, K>::value, int> = 0>
+  void add(const K&) = delete;
+  /// Adds the bytes [data, data + size) as ONE key. Character and byte
+  /// pointers only: add(keys.data(), keys.size()) with integer keys stops at
+  /// a static_assert (use add_many).
+  template <class Byte, std::enable_if_t<detail::is_byte_like<Byte>::value, int> = 0>
+  void add(const Byte* data, std::size_t size) noexcept {
+    add_hash(hasher_(static_cast<const void*>(data), size));
+  }
+  template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
+  void add(const T*, std::size_t) {
+    (void)detail::reject_non_byte_pointer<T>();  // static_assert: not a byte pointer
+  }
   /// Adds an already hashed value (the caller guarantees uniform hash bits).
   void add_hash(hash_type hash) noexcept;
   /// Same result as n add() calls. With xxh3_hasher the keys are hashed by the

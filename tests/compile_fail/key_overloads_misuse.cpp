@@ -1,5 +1,6 @@
 // Must NOT compile (one misuse per HASHSKETCH_MISUSE_* macro, set by
 // tests/key_overloads_test.cmake); ctest checks the compiler's reason.
+#include <hashsketch/concurrent.hpp>
 #include <hashsketch/martingale.hpp>
 #include <hashsketch/postgresql.hpp>
 #include <hashsketch/sampler.hpp>
@@ -36,6 +37,12 @@ int main() {
 #elif defined(HASHSKETCH_MISUSE_SAMPLER_DOUBLE)
   const hashsketch::hash_sampler s(0.5);
   result = s.selects(3.2);
+#elif defined(HASHSKETCH_MISUSE_CONCURRENT_POINTER)
+  hashsketch::concurrent_hyperloglog<12> s;
+  s.add(keys.data(), keys.size());
+#elif defined(HASHSKETCH_MISUSE_CONCURRENT_DOUBLE)
+  hashsketch::concurrent_hyperloglog<12> s;
+  s.add(3.2);
 #elif defined(HASHSKETCH_MISUSE_WINDOW_DOUBLE)
   hashsketch::time_window<hashsketch::hyperloglog<12>> s(60, 10);
   result = s.add(0, 3.2);
