@@ -127,7 +127,7 @@ void add_keys(Sketch& s, const std::string& key_type, std::uint64_t lo, std::uin
 // Cached: several images share their keys (n = 10^6 appears four times).
 struct built {
   bytes registers, dense;
-  double estimate;
+  double estimate = 0;
 };
 const built& built_for(const std::string& key_type, unsigned p, std::uint64_t lo, std::uint64_t hi) {
   static std::map<std::string, built> cache;
@@ -147,7 +147,7 @@ const built& built_for(const std::string& key_type, unsigned p, std::uint64_t lo
 
 struct parsed {
   bytes registers, rewritten;
-  double estimate;
+  double estimate = 0;
 };
 parsed parse(unsigned p, const bytes& image) {
   parsed out;
