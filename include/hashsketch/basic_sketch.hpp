@@ -25,6 +25,7 @@
 #include "detail/bytes.hpp"
 #include "detail/kernel_table.hpp"
 #include "detail/key_overloads.hpp"
+#include "detail/native_format.hpp"
 #include "detail/stats.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
@@ -85,15 +86,6 @@ class register_view {
   const std::uint8_t* data_;
   std::size_t size_;
 };
-
-/// Layout of the native binary format (docs/FORMAT.md has it byte by byte).
-namespace format {
-constexpr unsigned char magic[4] = {'H', 'S', 'K', 'T'};
-constexpr std::uint8_t version = 1;
-constexpr std::uint8_t encoding_dense_u8 = 0;  // 1 = packed 6-bit and 2 = sparse are reserved
-constexpr std::size_t header_size = 24;
-constexpr std::size_t checksum_size = 8;
-}  // namespace format
 
 /// The register sketch: m = 2^P one-byte registers, each the largest rank
 /// seen among the keys the addressing policy sends to it.
@@ -429,26 +421,16 @@ class basic_sketch {
   /// bytes, XXH64 checksum; independent of the host. O(m), allocates
   /// serialized_size() bytes. Equal sketches give equal bytes.
   std::vector<std::uint8_t> serialize() const {
-    std::vector<std::uint8_t> out;
-    out.reserve(serialized_size());
-    detail::byte_writer w(out);
-    w.bytes(format::magic, 4);
-    w.u8(format::version);
-    w.u8(Family::kind_id);
-    w.u8(static_cast<std::uint8_t>(P));
-    w.u8(format::encoding_dense_u8);
-    w.u8(Hasher::id);
-    w.u8(Addressing::id);
-    w.u16(0);  // reserved, must be zero
-    w.u64(hasher_.seed());
-    w.u32(static_cast<std::uint32_t>(register_count));
-    w.bytes(registers_.data(), register_count);
-    w.u64(XXH64(out.data(), out.size(), 0));
-    return out;
+    return detail::write_native_dense(native_id(hasher_), registers_.data());
   }
   /// Bytes serialize() writes: 24 + m + 8 (48 at P = 4, 65 568 at P = 16).
   static constexpr std::size_t serialized_size() noexcept {
     return format::header_size + register_count + format::checksum_size;
+  }
+  /// The header fields of this type's native image, with `h`'s seed.
+  static detail::native_dense_id native_id(const Hasher& h) noexcept {
+    return {Family::kind_id, Family::name, P,          Hasher::id, Hasher::name,
+            Addressing::id,  Addressing::name, h.seed(), register_count};
   }
 
   /// Reads a sketch written by serialize(). Expects the default hasher
@@ -462,38 +444,7 @@ class basic_sketch {
   }
   static basic_sketch deserialize(const void* data, std::size_t size, const Hasher& expected,
                                   const Allocator& alloc = Allocator{}) {
-    detail::byte_reader r(data, size);
-    const unsigned char* magic = r.bytes(4, "magic");
-    if (!std::equal(magic, magic + 4, format::magic)) throw format_error("bad magic (not a hashsketch sketch)");
-    const unsigned version = r.u8("version");
-    if (version != format::version) throw format_error("unknown format version " + std::to_string(version));
-    const unsigned kind = r.u8("kind");
-    if (kind != Family::kind_id)
-      throw format_error("sketch kind " + std::to_string(kind) + " is not " + Family::name + " (kind " +
-                         std::to_string(Family::kind_id) + ")");
-    const unsigned p = r.u8("precision");
-    if (p != P) throw format_error("precision " + std::to_string(p) + " differs from the type's " + std::to_string(P));
-    const unsigned encoding = r.u8("encoding");
-    if (encoding != format::encoding_dense_u8) throw format_error("unknown register encoding " + std::to_string(encoding));
-    const unsigned hasher_id = r.u8("hasher id");
-    if (hasher_id != Hasher::id)
-      throw format_error("hasher id " + std::to_string(hasher_id) + " is not " + Hasher::name);
-    const unsigned layout = r.u8("addressing id");
-    if (layout != Addressing::id)
-      throw format_error("register layout id " + std::to_string(layout) + " is not " + Addressing::name);
-    if (r.u16("reserved") != 0) throw format_error("reserved header bytes are not zero");
-    const std::uint64_t seed = r.u64("seed");
-    if (seed != expected.seed())
-      throw format_error("hasher seed " + std::to_string(seed) + " differs from the expected " +
-                         std::to_string(expected.seed()));
-    const std::uint32_t length = r.u32("payload length");
-    if (length != register_count)
-      throw format_error("payload length " + std::to_string(length) + " is not m = " + std::to_string(register_count));
-    const unsigned char* payload = r.bytes(register_count, "registers");
-    const std::size_t covered = r.position();
-    const std::uint64_t stored = r.u64("checksum");
-    if (r.remaining() != 0) throw format_error(std::to_string(r.remaining()) + " trailing bytes after the checksum");
-    if (stored != XXH64(data, covered, 0)) throw format_error("checksum mismatch (bytes damaged)");
+    const unsigned char* payload = detail::read_native_dense(data, size, native_id(expected));
     basic_sketch out(expected, alloc);
     for (std::size_t i = 0; i < register_count; ++i) {
       if (payload[i] > max_rank)

@@ -52,6 +52,7 @@
 #include "detail/bytes.hpp"
 #include "detail/dispatch.hpp"
 #include "detail/key_overloads.hpp"
+#include "detail/native_format.hpp"
 #include "detail/stats.hpp"
 #include "detail/ull_kernels.hpp"
 #include "errors.hpp"
@@ -253,25 +254,15 @@ class ultraloglog {
   /// encoding 0 (dense), addressing 1 (top bits / leading zeros), then the m
   /// register bytes in hash4j's encoding, then XXH64. 24 + m + 8 bytes.
   std::vector<std::uint8_t> serialize() const {
-    std::vector<std::uint8_t> out;
-    out.reserve(serialized_size());
-    detail::byte_writer w(out);
-    w.bytes(format::magic, 4);
-    w.u8(format::version);
-    w.u8(kind_id);
-    w.u8(static_cast<std::uint8_t>(P));
-    w.u8(format::encoding_dense_u8);
-    w.u8(Hasher::id);
-    w.u8(leading_zeros_addressing::id);
-    w.u16(0);
-    w.u64(hasher_.seed());
-    w.u32(static_cast<std::uint32_t>(register_count));
-    w.bytes(registers_.data(), register_count);
-    w.u64(XXH64(out.data(), out.size(), 0));
-    return out;
+    return detail::write_native_dense(native_id(hasher_), registers_.data());
   }
   static constexpr std::size_t serialized_size() noexcept {
     return format::header_size + register_count + format::checksum_size;
+  }
+  /// The header fields of this type's native image, with `h`'s seed.
+  static detail::native_dense_id native_id(const Hasher& h) noexcept {
+    return {kind_id, "ultraloglog", P, Hasher::id, Hasher::name, leading_zeros_addressing::id,
+            leading_zeros_addressing::name, h.seed(), register_count};
   }
   /// Reads serialize()'s bytes; never reads outside [data, data + size).
   /// Throws format_error naming the defect (truncation, magic, version, kind,
@@ -757,37 +748,7 @@ interval ultraloglog<P, H, A>::confidence_interval(double confidence) const {
 template <unsigned P, class H, class A>
 ultraloglog<P, H, A> ultraloglog<P, H, A>::deserialize(const void* data, std::size_t size, const H& expected,
                                                         const A& alloc) {
-  detail::byte_reader r(data, size);
-  const unsigned char* magic = r.bytes(4, "magic");
-  if (!std::equal(magic, magic + 4, format::magic)) throw format_error("bad magic (not a hashsketch sketch)");
-  const unsigned version = r.u8("version");
-  if (version != format::version) throw format_error("unknown format version " + std::to_string(version));
-  const unsigned kind = r.u8("kind");
-  if (kind != kind_id)
-    throw format_error("sketch kind " + std::to_string(kind) + " is not ultraloglog (kind " +
-                       std::to_string(kind_id) + ")");
-  const unsigned p = r.u8("precision");
-  if (p != P) throw format_error("precision " + std::to_string(p) + " differs from the type's " + std::to_string(P));
-  const unsigned encoding = r.u8("encoding");
-  if (encoding != format::encoding_dense_u8) throw format_error("unknown register encoding " + std::to_string(encoding));
-  const unsigned hasher_id = r.u8("hasher id");
-  if (hasher_id != H::id) throw format_error("hasher id " + std::to_string(hasher_id) + " is not " + H::name);
-  const unsigned layout = r.u8("addressing id");
-  if (layout != leading_zeros_addressing::id)
-    throw format_error("register layout id " + std::to_string(layout) + " is not " + leading_zeros_addressing::name);
-  if (r.u16("reserved") != 0) throw format_error("reserved header bytes are not zero");
-  const std::uint64_t seed = r.u64("seed");
-  if (seed != expected.seed())
-    throw format_error("hasher seed " + std::to_string(seed) + " differs from the expected " +
-                       std::to_string(expected.seed()));
-  const std::uint32_t length = r.u32("payload length");
-  if (length != register_count)
-    throw format_error("payload length " + std::to_string(length) + " is not m = " + std::to_string(register_count));
-  const unsigned char* payload = r.bytes(register_count, "registers");
-  const std::size_t covered = r.position();
-  const std::uint64_t stored = r.u64("checksum");
-  if (r.remaining() != 0) throw format_error(std::to_string(r.remaining()) + " trailing bytes after the checksum");
-  if (stored != XXH64(data, covered, 0)) throw format_error("checksum mismatch (bytes damaged)");
+  const unsigned char* payload = detail::read_native_dense(data, size, native_id(expected));
   ultraloglog out(expected, alloc);
   for (std::size_t i = 0; i < register_count; ++i) {
     if (!valid_register(payload[i]))
