@@ -349,6 +349,31 @@ TEST_CASE("ultraloglog: the byte union equals OR of hash prefixes", "[ultraloglo
     }
 }
 
+TEST_CASE("ultraloglog: the add fast path's change masks equal the union", "[ultraloglog]") {
+  // update() skips a hash when bit t = rank + P − 2 of ull_change_masks[r]
+  // is clear; that must be exactly "the union with the hash's byte 4t leaves
+  // r unchanged", for every byte a register can hold at any P and every t a
+  // hash can bring there (t = P − 1 … 63).
+  std::size_t checked = 0, changing = 0;
+  for (unsigned p = 4; p <= 16; ++p)
+    for (unsigned r = 0; r < 256; ++r) {
+      const bool valid = r == 0 || r == 4 * p - 4 || r == 4 * p || r == 4 * p + 2 || r >= 4 * p + 4;
+      if (!valid) continue;
+      for (unsigned t = p - 1; t <= 63; ++t) {
+        INFO("P = " << p << " r = " << r << " t = " << t);
+        const bool by_union =
+            hashsketch::detail::ull_union_byte(static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(4 * t)) != r;
+        const bool by_mask = (hashsketch::detail::ull_change_masks[r] >> t) & 1u;
+        CHECK(by_mask == by_union);
+        ++checked;
+        changing += by_union;
+      }
+    }
+  CHECK(checked > 30000);
+  CHECK(changing > 1000);
+  CHECK(changing < checked);
+}
+
 TEST_CASE("ultraloglog: union kernels of every instruction set equal the scalar one", "[ultraloglog][kernels]") {
   using hashsketch::detail::ull_kernels_for;
   splitmix64 rng{77};

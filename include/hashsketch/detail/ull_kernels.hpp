@@ -48,6 +48,31 @@ constexpr std::uint8_t ull_union_byte(std::uint8_t a, std::uint8_t b) noexcept {
   return static_cast<std::uint8_t>(hi | extra);
 }
 
+/// For each register byte r, the 64-bit mask over prefix bits t of the
+/// hashes that change it: the bits above its top t_r = r >> 2, and t_r − 1 /
+/// t_r − 2 where that history bit is not set yet (~r & 3: bit 1 for t_r − 1,
+/// bit 0 for t_r − 2, shifted up to t_r − 2). An empty register (r = 0,
+/// t_r = 0) has no history: every t ≥ 1 changes it. Does not
+/// depend on P (t = rank + P − 2 does). 2 KiB; ultraloglog::update reads one
+/// entry per add.
+struct ull_change_mask_table {
+  std::uint64_t mask[256];
+};
+constexpr ull_change_mask_table make_ull_change_masks() noexcept {
+  ull_change_mask_table t{};
+  for (unsigned r = 0; r < 256; ++r) {
+    const unsigned top = r >> 2;
+    const std::uint64_t above = ~std::uint64_t{1} << top;
+    // Shift up by top − 2, not up by top then down by 2: at top = 63 that
+    // would drop the t − 1 bit off the top of the word.
+    const std::uint64_t missing = top >= 2 ? static_cast<std::uint64_t>(~r & 3u) << (top - 2) : 0;
+    t.mask[r] = above | missing;
+  }
+  return t;
+}
+inline constexpr ull_change_mask_table ull_change_mask_values = make_ull_change_masks();
+inline constexpr const std::uint64_t* ull_change_masks = ull_change_mask_values.mask;
+
 /// dst[i] = union(dst[i], src[i]) for i < n. The scalar reference.
 inline void ull_merge_scalar(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i) dst[i] = ull_union_byte(dst[i], src[i]);
