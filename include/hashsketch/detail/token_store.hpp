@@ -4,234 +4,612 @@
 // token_store: the sparse state of the register core (issue 14,
 // CORE-SHAPE.md). A set of 32-bit tokens (detail/tokens.hpp) holding ONE
 // token per index26, the one with the largest rank: the registers at every
-// precision P <= 16 depend only on that.
+// precision P <= 16 depend only on that. Tokens sort as uint32 (by index26,
+// then rank).
 //
-// Layout (first version): a sorted std::vector of tokens plus a small
-// unsorted insertion buffer of up to buffer_capacity distinct tokens, merged
-// into the sorted part when it fills (flush). While nothing was ever flushed
-// the buffer is the whole state and keeps first-seen order
-// (for_each_in_insertion_order: DataSketches LIST images need it).
+// Memory bound (issue 14): heap_bytes() <= 4 * count_distinct() + 64 bytes at
+// every size, capacity counted. The store is ONE heap block of 32-bit words:
+//
+//   [ sorted part: count_ tokens, coded ][ 2 zero pad words ][ buffer ]
+//   |<-------------- capacity_ <= count_ + 16 words ------------------>|
+//
+// - The sorted part is a bit stream (LSB first, little-endian 32-bit words):
+//   per token, the index gap g = index26 - previous index26 - 1 (the first
+//   token: g = index26) as a Rice code with parameter k (g >> k in unary:
+//   that many 0 bits then a 1; then the k low bits of g), then r = rank26 - 1
+//   as r 0 bits and a 1 for r < 15, else 15 0 bits and r in 6 bits.
+//   Why: the n indexes of random hashes are uniform over 2^26, so the gaps are
+//   geometric with mean 2^26 / n, for which a Rice code with the best k is
+//   within 0.1 bit of the entropy log2(e * 2^26 / n); the ranks of every
+//   layout are geometric(1/2) (leading or trailing zeros of hash bits), for
+//   which unary is the optimal code (2 bits on average). k is chosen per
+//   rebuild, the best of three candidates around log2(ln 2 * 2^26 / n),
+//   counted exactly on the tokens. Measured: about 3.6 / 2.9 / 2.5 / 2.2 /
+//   1.9 bytes per token at n = 10 / 100 / 1000 / 4096 / 16384.
+//   Where the code would not save at least the pad (tiny n, or adversarial
+//   tokens: long gaps with k = 0, high ranks), the sorted part is the plain
+//   tokens instead (raw_, no pad), so it never exceeds 4 bytes per token.
+// - The pad (8 bytes) lets the decoder read 8 bytes at any bit position of
+//   the stream without a bounds check per field.
+// - The buffer: unsorted raw tokens, repeats allowed, in whatever room the
+//   code leaves under the bound (count_ + 16 - stream - pad words, at most
+//   max_buffer). Insert appends (one compare, one store); a full buffer is
+//   flushed: radix-sorted by index26 (a copy: the buffer itself is not
+//   touched until the new block exists, so a throwing flush loses nothing),
+//   deduplicated with the max rank, merged with the decoded sorted part into
+//   a new block. A flush that adds nothing (only repeats) keeps the block.
+//   The amortised cost per insert is O(1 + n / buffer capacity), and the
+//   capacity is a fixed fraction of n (25-50 %) up to max_buffer.
+// - Until the first flush (never_flushed()), the buffer is the whole state:
+//   deduplicated on insert (<= 16 tokens, a linear scan) and in first-seen
+//   order, which DataSketches LIST images need (their first <= 7 coupons).
 //
 // const members never write (the library's thread-safety promise): readers
-// that need the buffer sorted sort a copy of it on the stack.
+// sort a copy of the buffer in a stack array (max_buffer words, 16 KiB).
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "bits.hpp"
+#include "bytes.hpp"
 #include "tokens.hpp"
 
 namespace hashsketch {
 namespace detail {
 
 template <class Allocator = std::allocator<std::uint8_t>>
-class token_store {
+class token_store : private std::allocator_traits<Allocator>::template rebind_alloc<std::uint32_t> {
+  using word_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<std::uint32_t>;
+  using word_traits = std::allocator_traits<word_allocator>;
+
  public:
-  /// Most distinct tokens the insertion buffer holds before a flush.
-  static constexpr std::size_t buffer_capacity = 16;
+  /// Most tokens the buffer holds (16 KiB: the stack copy of const readers).
+  static constexpr std::size_t max_buffer = 4096;
+  /// Heap words beyond one per token that the memory bound allows (64 bytes).
+  static constexpr std::size_t slack_words = 16;
 
   /// Empty; allocates nothing.
-  explicit token_store(const Allocator& alloc = Allocator{}) noexcept : sorted_(word_allocator(alloc)) {}
-  token_store(const token_store&) = default;
-  token_store& operator=(const token_store&) = default;
+  explicit token_store(const Allocator& a = Allocator{}) noexcept : word_allocator(a) {}
+  token_store(const token_store& o);
+  token_store& operator=(const token_store& o);
   /// The moved-from store is empty and holds no memory.
-  token_store(token_store&& o) noexcept
-      : sorted_(std::move(o.sorted_)), buffered_(o.buffered_), never_flushed_(o.never_flushed_) {
-    std::copy(o.buffer_, o.buffer_ + o.buffered_, buffer_);
-    o.reset_moved_from();
-  }
-  token_store& operator=(token_store&& o) noexcept {
-    if (this != &o) {
-      sorted_ = std::move(o.sorted_);
-      buffered_ = o.buffered_;
-      never_flushed_ = o.never_flushed_;
-      std::copy(o.buffer_, o.buffer_ + o.buffered_, buffer_);
-      o.reset_moved_from();
-    }
-    return *this;
-  }
-  void swap(token_store& o) noexcept {
-    using std::swap;
-    swap(sorted_, o.sorted_);
-    std::uint32_t tmp[buffer_capacity];
-    std::copy(buffer_, buffer_ + buffer_capacity, tmp);
-    std::copy(o.buffer_, o.buffer_ + buffer_capacity, buffer_);
-    std::copy(tmp, tmp + buffer_capacity, o.buffer_);
-    swap(buffered_, o.buffered_);
-    swap(never_flushed_, o.never_flushed_);
-  }
+  token_store(token_store&& o) noexcept;
+  token_store& operator=(token_store&& o) noexcept;
+  ~token_store() { release(); }
+  void swap(token_store& o) noexcept;
   friend void swap(token_store& a, token_store& b) noexcept { a.swap(b); }
 
-  /// Adds a token, keeping the larger rank per index26. Amortised O(1) plus
-  /// the flushes. May allocate (a flush); strong guarantee.
+  /// Adds a token, keeping the larger rank per index26. Amortised O(1 + n /
+  /// buffer capacity). May allocate (the first token, a flush); strong guarantee.
   void insert(std::uint32_t token) {
-    const std::uint32_t index = token_index(token);
-    for (std::size_t i = 0; i < buffered_; ++i) {
-      if (token_index(buffer_[i]) == index) {
-        if (token > buffer_[i]) buffer_[i] = token;
-        return;
-      }
+    if (!never_flushed_ && buffered_ < buffer_capacity_) {
+      words_[buffer_at_ + buffered_++] = token;
+      return;
     }
-    if (buffered_ == buffer_capacity) flush();
-    buffer_[buffered_++] = token;
+    insert_slow(token);
   }
 
-  /// Merges the buffer into the sorted part. May allocate; strong guarantee.
+  /// Merges the buffer into the sorted part. A never-flushed store is left as
+  /// it is (its buffer is already exact, and keeps its insertion order).
+  /// May allocate; strong guarantee.
   void flush() {
-    if (buffered_ == 0) return;
-    std::uint32_t sorted_buffer[buffer_capacity];
-    const std::size_t b = sorted_copy_of_buffer(sorted_buffer);
-    word_vector merged(sorted_.get_allocator());
-    merged.reserve(sorted_.size() + b);
-    merge_sorted(sorted_.data(), sorted_.size(), sorted_buffer, b,
-                 [&](std::uint32_t t) { merged.push_back(t); });
-    sorted_.swap(merged);
-    buffered_ = 0;
-    never_flushed_ = false;
+    if (!never_flushed_ && buffered_ != 0) flush_buffer();
   }
 
-  /// Nothing buffered: size() is exact.
-  bool flushed() const noexcept { return buffered_ == 0; }
-  /// No flush happened since construction / clear(): the buffer is the whole
-  /// state and for_each_in_insertion_order() is available.
+  /// size() is exact: nothing is buffered beside the sorted part (or the
+  /// store was never flushed: then its deduplicated buffer is all of it).
+  bool flushed() const noexcept { return buffered_ == 0 || never_flushed_; }
+  /// No flush happened since construction / clear(), and no assign_sorted or
+  /// merge of a flushed store: the buffer is the whole state, in first-seen
+  /// order, and for_each_in_insertion_order() is available.
   bool never_flushed() const noexcept { return never_flushed_; }
 
   /// Distinct index26 values: exact when flushed(), else an upper bound
-  /// (buffered tokens may repeat indexes of the sorted part). O(1).
-  std::size_t size() const noexcept { return sorted_.size() + buffered_; }
+  /// (buffered tokens may repeat). O(1).
+  std::size_t size() const noexcept { return std::size_t{count_} + buffered_; }
 
-  /// Distinct index26 values, exact. O(1) when flushed(), else O(n) with the
-  /// buffer sorted in a stack copy (no member is written).
-  std::size_t count_distinct() const noexcept {
-    if (buffered_ == 0 || never_flushed_) return size();
-    std::uint32_t sorted_buffer[buffer_capacity];
-    const std::size_t b = sorted_copy_of_buffer(sorted_buffer);
-    std::size_t n = 0;
-    merge_sorted(sorted_.data(), sorted_.size(), sorted_buffer, b, [&](std::uint32_t) { ++n; });
-    return n;
-  }
+  /// Distinct index26 values, exact. O(1) when flushed(), else O(n + b log b)
+  /// with the buffer sorted in a stack copy (no member is written).
+  std::size_t count_distinct() const noexcept;
 
   /// Calls f(token) for every token in ascending order, one per index26 (the
-  /// max rank), the buffer merged in on the fly.
+  /// max rank), the buffer merged in on the fly. No member is written.
   template <class F>
-  void for_each(F&& f) const {
-    std::uint32_t sorted_buffer[buffer_capacity];
-    const std::size_t b = sorted_copy_of_buffer(sorted_buffer);
-    merge_sorted(sorted_.data(), sorted_.size(), sorted_buffer, b, f);
-  }
+  void for_each(F&& f) const;
 
   /// Only while never_flushed(): f(token) for the distinct index26 values in
-  /// first-seen order, each with its max rank. Throws std::logic_error otherwise.
+  /// first-seen order, each with its max rank. std::logic_error otherwise.
   template <class F>
   void for_each_in_insertion_order(F&& f) const {
     if (!never_flushed_) throw std::logic_error("token_store: insertion order is gone after a flush");
-    for (std::size_t i = 0; i < buffered_; ++i) f(buffer_[i]);
+    for (std::uint32_t i = 0; i < buffered_; ++i) f(words_[buffer_at_ + i]);
   }
 
   /// Replaces the contents with t[0..n), which must be ascending with
-  /// distinct index26 values (std::invalid_argument otherwise; *this is
-  /// unchanged then). Strong guarantee.
-  void assign_sorted(const std::uint32_t* t, std::size_t n) {
-    for (std::size_t i = 1; i < n; ++i)
-      if (token_index(t[i - 1]) >= token_index(t[i]))
-        throw std::invalid_argument("token_store::assign_sorted: tokens not ascending by index");
-    word_vector fresh(t, t + n, sorted_.get_allocator());
-    sorted_.swap(fresh);
-    buffered_ = 0;
-    never_flushed_ = n == 0;
-  }
+  /// distinct index26 values (std::invalid_argument otherwise; *this is then
+  /// unchanged). Strong guarantee.
+  void assign_sorted(const std::uint32_t* t, std::size_t n);
 
-  /// Union: for each index26 the larger rank. Strong guarantee.
-  void merge(const token_store& other) {
-    if (&other == this) return;
-    word_vector mine(sorted_.get_allocator()), theirs(sorted_.get_allocator());
-    mine.reserve(size());
-    theirs.reserve(other.size());
-    for_each([&](std::uint32_t t) { mine.push_back(t); });
-    other.for_each([&](std::uint32_t t) { theirs.push_back(t); });
-    std::size_t n = 0;  // exact size first: capacity == size keeps the memory bound
-    merge_sorted(mine.data(), mine.size(), theirs.data(), theirs.size(), [&](std::uint32_t) { ++n; });
-    word_vector merged(sorted_.get_allocator());
-    merged.reserve(n);
-    merge_sorted(mine.data(), mine.size(), theirs.data(), theirs.size(),
-                 [&](std::uint32_t t) { merged.push_back(t); });
-    sorted_.swap(merged);
-    buffered_ = 0;
-    never_flushed_ = sorted_.empty();
-  }
+  /// Union: for each index26 the larger rank. Strong guarantee. Merging a
+  /// never-flushed store inserts its tokens in their order (so two small
+  /// never-flushed stores stay never-flushed while the union fits the buffer).
+  void merge(const token_store& other);
 
   /// Empties the store and releases its memory (heap_bytes() == 0 after).
   void clear() noexcept {
-    word_vector().swap(sorted_);
-    buffered_ = 0;
-    never_flushed_ = true;
+    release();
+    reset_members();
   }
 
-  /// Bytes allocated on the heap right now (capacity, not size).
-  std::size_t heap_bytes() const noexcept { return sorted_.capacity() * sizeof(std::uint32_t); }
+  /// Bytes allocated on the heap right now (the block's capacity).
+  std::size_t heap_bytes() const noexcept { return std::size_t{capacity_} * sizeof(std::uint32_t); }
 
   /// Same token set (one max-rank token per index26), whatever the layout
-  /// of buffer and sorted part.
+  /// of buffer and sorted part. O(n); allocates a copy of a's tokens.
   friend bool operator==(const token_store& a, const token_store& b) {
     if (a.count_distinct() != b.count_distinct()) return false;
-    std::vector<std::uint32_t> x, y;
-    x.reserve(a.size());
-    y.reserve(b.size());
+    std::vector<std::uint32_t> x;
+    x.reserve(a.count_distinct());
     a.for_each([&](std::uint32_t t) { x.push_back(t); });
-    b.for_each([&](std::uint32_t t) { y.push_back(t); });
-    return x == y;
+    std::size_t i = 0;
+    bool same = true;
+    b.for_each([&](std::uint32_t t) { same = same && x[i++] == t; });
+    return same;
   }
   friend bool operator!=(const token_store& a, const token_store& b) { return !(a == b); }
 
- private:
-  using word_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<std::uint32_t>;
-  using word_vector = std::vector<std::uint32_t, word_allocator>;
+  /// For tests and benchmarks: bytes of the sorted part (code or plain) and
+  /// whether it is coded.
+  std::size_t sorted_bytes() const noexcept { return std::size_t{stream_words_} * 4; }
+  bool sorted_is_coded() const noexcept { return !raw_; }
+  std::size_t buffer_capacity() const noexcept { return buffer_capacity_; }
 
-  void reset_moved_from() noexcept {
-    word_vector().swap(sorted_);
-    buffered_ = 0;
+ private:
+  static constexpr unsigned pad_words = 2;
+  static constexpr unsigned rank_escape = 15;  // r >= 15: 15 zeros + 6 bits
+
+  // Reads the sorted part in order. Valid while the block is unchanged.
+  class sorted_cursor {
+   public:
+    explicit sorted_cursor(const token_store& s) noexcept
+        : words_(s.words_), bytes_(reinterpret_cast<const unsigned char*>(s.words_)), k_(s.rice_k_),
+          raw_(s.raw_) {}
+    std::uint32_t next() noexcept {
+      if (raw_) return words_[i_++];
+      // 8 bytes from the byte holding bit pos_: >= 57 valid bits (the pad
+      // covers the last ones). The gap's unary part first.
+      std::uint64_t w = load_le64(bytes_ + (pos_ >> 3)) >> (pos_ & 7);
+      std::uint32_t q = 0;
+      while (w == 0) {  // a unary run beyond the window: only for huge gaps at small k
+        q += 56;
+        pos_ += 56;
+        w = load_le64(bytes_ + (pos_ >> 3)) >> (pos_ & 7);
+      }
+      const unsigned z = ctz64_nonzero(w);
+      q += z;
+      pos_ += z + 1;
+      // The k low bits and the rank code (<= 25 + 21 bits of the 57).
+      w = load_le64(bytes_ + (pos_ >> 3)) >> (pos_ & 7);
+      const std::uint32_t low = static_cast<std::uint32_t>(w) & ((std::uint32_t{1} << k_) - 1);
+      w >>= k_;
+      const unsigned rz = ctz64_nonzero(w | (std::uint64_t{1} << rank_escape));
+      std::uint32_t r;
+      if (rz < rank_escape) {
+        r = rz;
+        pos_ += k_ + rz + 1;
+      } else {
+        r = static_cast<std::uint32_t>(w >> rank_escape) & 63u;
+        pos_ += k_ + rank_escape + 6;
+      }
+      const std::uint32_t index = next_index_ + ((q << k_) | low);
+      next_index_ = index + 1;
+      return (index << 6) | r;
+    }
+
+   private:
+    const std::uint32_t* words_;
+    const unsigned char* bytes_;
+    std::uint64_t pos_ = 0;          // bit position in the stream
+    std::uint32_t next_index_ = 0;   // previous index26 + 1
+    std::uint32_t i_ = 0;            // raw: next word
+    unsigned k_;
+    bool raw_;
+  };
+
+  word_allocator& alloc() noexcept { return *this; }
+  const word_allocator& alloc() const noexcept { return *this; }
+
+  void release() noexcept {
+    if (words_) word_traits::deallocate(alloc(), words_, capacity_);
+    words_ = nullptr;
+  }
+  void reset_members() noexcept {
+    words_ = nullptr;
+    capacity_ = count_ = stream_words_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
+    rice_k_ = 0;
+    raw_ = true;
     never_flushed_ = true;
   }
-
-  // Sorts a copy of the buffer into out (buffer_capacity words). The buffer
-  // holds distinct index26 values, so the copy is strictly ascending.
-  std::size_t sorted_copy_of_buffer(std::uint32_t* out) const noexcept {
-    std::copy(buffer_, buffer_ + buffered_, out);
-    std::sort(out, out + buffered_);
-    return buffered_;
+  void steal(token_store& o) noexcept {
+    words_ = o.words_;
+    capacity_ = o.capacity_;
+    count_ = o.count_;
+    stream_words_ = o.stream_words_;
+    buffer_at_ = o.buffer_at_;
+    buffer_capacity_ = o.buffer_capacity_;
+    buffered_ = o.buffered_;
+    rice_k_ = o.rice_k_;
+    raw_ = o.raw_;
+    never_flushed_ = o.never_flushed_;
+    o.reset_members();
   }
 
-  // Merges two ascending token runs (each one token per index26), calling
-  // emit(token) once per index26 with the larger rank.
-  template <class Emit>
-  static void merge_sorted(const std::uint32_t* a, std::size_t na, const std::uint32_t* b, std::size_t nb,
-                           Emit&& emit) {
-    std::size_t i = 0, j = 0;
-    while (i < na && j < nb) {
-      const std::uint32_t ia = token_index(a[i]), ib = token_index(b[j]);
-      if (ia < ib) {
-        emit(a[i++]);
-      } else if (ib < ia) {
-        emit(b[j++]);
+  void insert_slow(std::uint32_t token);
+  void flush_buffer();
+  void rebuild(const std::uint32_t* t, std::size_t n);
+
+  // The buffer sorted by index26, one max-rank token per index, in out
+  // (buffered_ words); returns how many. For the const readers.
+  std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
+    if (buffered_ == 0) return 0;
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + buffered_, out);
+    std::sort(out, out + buffered_);
+    return dedup_sorted(out, buffered_);
+  }
+  // t[0..n) sorted by index26 (any rank order within an index): keeps one
+  // token per index, the max rank, in place; returns how many are left.
+  static std::size_t dedup_sorted(std::uint32_t* t, std::size_t n) noexcept {
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (w != 0 && token_index(t[w - 1]) == token_index(t[i])) {
+        t[w - 1] = std::max(t[w - 1], t[i]);
       } else {
-        emit(std::max(a[i], b[j]));
-        ++i;
-        ++j;
+        t[w++] = t[i];
       }
     }
-    for (; i < na; ++i) emit(a[i]);
-    for (; j < nb; ++j) emit(b[j]);
+    return w;
+  }
+  static void radix_sort_by_index(std::uint32_t* a, std::uint32_t* scratch, std::size_t n) noexcept;
+
+  // Walks the sorted part and b[0..nb) (ascending, distinct indexes)
+  // together: emit(token, raised) once per index26 with the larger rank;
+  // raised: the token is new or raises a rank of the sorted part.
+  template <class Emit>
+  void merge_with(const std::uint32_t* b, std::size_t nb, Emit&& emit) const {
+    sorted_cursor c(*this);
+    std::size_t left = count_, j = 0;
+    std::uint32_t a = left ? c.next() : 0;
+    while (left != 0 && j < nb) {
+      const std::uint32_t ia = token_index(a), ib = token_index(b[j]);
+      if (ia < ib) {
+        emit(a, false);
+        a = --left ? c.next() : 0;
+      } else if (ib < ia) {
+        emit(b[j++], true);
+      } else {
+        emit(b[j] > a ? b[j] : a, b[j] > a);
+        ++j;
+        a = --left ? c.next() : 0;
+      }
+    }
+    while (left != 0) {
+      emit(a, false);
+      a = --left ? c.next() : 0;
+    }
+    for (; j < nb; ++j) emit(b[j], true);
   }
 
-  word_vector sorted_;
-  std::uint32_t buffer_[buffer_capacity] = {};
-  std::size_t buffered_ = 0;
+  std::uint32_t* words_ = nullptr;
+  std::uint32_t capacity_ = 0;         // words in the block
+  std::uint32_t count_ = 0;            // tokens in the sorted part
+  std::uint32_t stream_words_ = 0;     // words of the sorted part (coded or raw)
+  std::uint32_t buffer_at_ = 0;        // word offset of the buffer in the block
+  std::uint32_t buffer_capacity_ = 0;  // words of the buffer
+  std::uint32_t buffered_ = 0;         // tokens in the buffer
+  std::uint8_t rice_k_ = 0;            // Rice parameter of the coded gaps (0..25)
+  bool raw_ = true;                    // sorted part holds plain tokens
   bool never_flushed_ = true;
 };
+
+// ---------------------------------------------------------------------------
+// Definitions.
+
+template <class A>
+token_store<A>::token_store(const token_store& o)
+    : word_allocator(word_traits::select_on_container_copy_construction(o.alloc())) {
+  if (o.words_) {
+    words_ = word_traits::allocate(alloc(), o.capacity_);
+    std::memcpy(words_, o.words_, std::size_t{o.buffer_at_ + o.buffered_} * sizeof(std::uint32_t));
+  }
+  capacity_ = o.capacity_;
+  count_ = o.count_;
+  stream_words_ = o.stream_words_;
+  buffer_at_ = o.buffer_at_;
+  buffer_capacity_ = o.buffer_capacity_;
+  buffered_ = o.buffered_;
+  rice_k_ = o.rice_k_;
+  raw_ = o.raw_;
+  never_flushed_ = o.never_flushed_;
+}
+
+template <class A>
+token_store<A>& token_store<A>::operator=(const token_store& o) {
+  if (this != &o) {
+    token_store copy(o);
+    if (word_traits::propagate_on_container_copy_assignment::value) alloc() = o.alloc();
+    release();
+    steal(copy);
+  }
+  return *this;
+}
+
+template <class A>
+token_store<A>::token_store(token_store&& o) noexcept : word_allocator(std::move(o.alloc())) {
+  steal(o);
+}
+
+template <class A>
+token_store<A>& token_store<A>::operator=(token_store&& o) noexcept {
+  if (this != &o) {
+    release();
+    // The library's allocators are stateless or propagate; an unequal
+    // non-propagating allocator would need a copy, which cannot be noexcept.
+    if (word_traits::propagate_on_container_move_assignment::value) alloc() = std::move(o.alloc());
+    steal(o);
+  }
+  return *this;
+}
+
+template <class A>
+void token_store<A>::swap(token_store& o) noexcept {
+  using std::swap;
+  if (word_traits::propagate_on_container_swap::value) swap(alloc(), o.alloc());
+  swap(words_, o.words_);
+  swap(capacity_, o.capacity_);
+  swap(count_, o.count_);
+  swap(stream_words_, o.stream_words_);
+  swap(buffer_at_, o.buffer_at_);
+  swap(buffer_capacity_, o.buffer_capacity_);
+  swap(buffered_, o.buffered_);
+  swap(rice_k_, o.rice_k_);
+  swap(raw_, o.raw_);
+  swap(never_flushed_, o.never_flushed_);
+}
+
+template <class A>
+void token_store<A>::insert_slow(std::uint32_t token) {
+  if (never_flushed_) {
+    // The buffer is the whole state: deduplicate, keep first-seen order.
+    std::uint32_t* buf = words_ + buffer_at_;
+    for (std::uint32_t i = 0; i < buffered_; ++i) {
+      if (token_index(buf[i]) == token_index(token)) {
+        if (token > buf[i]) buf[i] = token;
+        return;
+      }
+    }
+    if (words_ == nullptr) rebuild(nullptr, 0);  // the first block: 64 bytes, all buffer
+    if (buffered_ < buffer_capacity_) {
+      words_[buffer_at_ + buffered_++] = token;
+      return;
+    }
+  }
+  flush_buffer();  // the buffer is full
+  words_[buffer_at_ + buffered_++] = token;
+}
+
+template <class A>
+void token_store<A>::flush_buffer() {
+  const std::size_t b = buffered_;
+  // temp: [merged output: count_ + b][sorted buffer copy: b]; the head's
+  // first b words are also the radix sort's scratch (read before the merge
+  // writes there).
+  std::vector<std::uint32_t, word_allocator> temp(std::size_t{count_} + 2 * b, 0, alloc());
+  std::uint32_t* sorted = temp.data() + count_ + b;
+  if (b >= 128) {
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, temp.data());
+    radix_sort_by_index(temp.data(), sorted, b);  // result in `sorted`
+  } else {
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, sorted);
+    std::sort(sorted, sorted + b);
+  }
+  const std::size_t nb = dedup_sorted(sorted, b);
+  std::size_t n = 0;
+  bool changed = false;
+  std::uint32_t* out = temp.data();
+  merge_with(sorted, nb, [&](std::uint32_t t, bool raised) {
+    out[n++] = t;
+    changed = changed || raised;
+  });
+  if (changed) rebuild(out, n);  // may throw: nothing changed yet
+  buffered_ = 0;
+  never_flushed_ = false;
+}
+
+// LSD radix sort of a[0..n) by index26 (token bits 6..31) in three passes of
+// 9, 9 and 8 bits: a -> scratch -> a -> scratch; the result is in scratch.
+// Stable, so equal indexes keep their order (dedup takes the max anyway).
+template <class A>
+void token_store<A>::radix_sort_by_index(std::uint32_t* a, std::uint32_t* scratch, std::size_t n) noexcept {
+  std::uint32_t c0[512] = {}, c1[512] = {}, c2[256] = {};
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t t = a[i];
+    ++c0[(t >> 6) & 511];
+    ++c1[(t >> 15) & 511];
+    ++c2[t >> 24];
+  }
+  std::uint32_t s0 = 0, s1 = 0, s2 = 0;
+  for (unsigned d = 0; d < 512; ++d) {
+    const std::uint32_t x0 = c0[d], x1 = c1[d];
+    c0[d] = s0;
+    c1[d] = s1;
+    s0 += x0;
+    s1 += x1;
+  }
+  for (unsigned d = 0; d < 256; ++d) {
+    const std::uint32_t x2 = c2[d];
+    c2[d] = s2;
+    s2 += x2;
+  }
+  for (std::size_t i = 0; i < n; ++i) scratch[c0[(a[i] >> 6) & 511]++] = a[i];
+  for (std::size_t i = 0; i < n; ++i) a[c1[(scratch[i] >> 15) & 511]++] = scratch[i];
+  for (std::size_t i = 0; i < n; ++i) scratch[c2[a[i] >> 24]++] = a[i];
+}
+
+// A new block holding t[0..n) (ascending, distinct indexes) as the sorted
+// part and an empty buffer in the room left under count + 16 words; replaces
+// the old block only once it is built (strong guarantee).
+template <class A>
+void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
+  // Exact code length for three candidate Rice parameters around the
+  // optimum for geometric gaps of mean 2^26 / n.
+  std::uint64_t best_bits = ~std::uint64_t{0};
+  unsigned best_k = 0;
+  if (n != 0) {
+    const double mean_gap = token_bucket_count / static_cast<double>(n);
+    const int guess = static_cast<int>(std::floor(std::log2(mean_gap * 0.6931471805599453)));
+    const unsigned k_lo = static_cast<unsigned>(std::min(std::max(guess - 1, 0), 23));
+    std::uint64_t quotients[3] = {0, 0, 0}, rank_bits = 0;
+    std::uint32_t next_index = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t gap = token_index(t[i]) - next_index;
+      next_index = token_index(t[i]) + 1;
+      for (unsigned c = 0; c < 3; ++c) quotients[c] += gap >> (k_lo + c);
+      const std::uint32_t r = t[i] & 63u;
+      rank_bits += r < rank_escape ? r + 1 : rank_escape + 6;
+    }
+    for (unsigned c = 0; c < 3; ++c) {
+      const std::uint64_t bits = quotients[c] + n * std::uint64_t{k_lo + c + 1} + rank_bits;
+      if (bits < best_bits) {
+        best_bits = bits;
+        best_k = k_lo + c;
+      }
+    }
+  }
+  const std::uint64_t coded_words = (best_bits + 31) / 32;
+  const bool raw = n == 0 || coded_words + pad_words >= n;
+  const std::size_t stream_words = raw ? n : static_cast<std::size_t>(coded_words);
+  const std::size_t buffer_at = raw ? n : stream_words + pad_words;
+  const std::size_t buffer_capacity = std::min<std::size_t>(n + slack_words - buffer_at, max_buffer);
+  const std::size_t capacity = buffer_at + buffer_capacity;
+
+  std::uint32_t* block = word_traits::allocate(alloc(), capacity);
+  if (raw) {
+    if (n) std::memcpy(block, t, n * sizeof(std::uint32_t));
+  } else {
+    unsigned char* bytes = reinterpret_cast<unsigned char*>(block);
+    std::size_t out = 0;  // words written
+    std::uint64_t acc = 0;
+    unsigned filled = 0;  // bits in acc, < 32 between puts
+    auto put = [&](std::uint64_t bits, unsigned len) {  // len <= 32
+      acc |= bits << filled;
+      filled += len;
+      if (filled >= 32) {
+        store_le32(bytes + 4 * out++, static_cast<std::uint32_t>(acc));
+        acc >>= 32;
+        filled -= 32;
+      }
+    };
+    const std::uint32_t low_mask = (std::uint32_t{1} << best_k) - 1;
+    std::uint32_t next_index = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t gap = token_index(t[i]) - next_index;
+      next_index = token_index(t[i]) + 1;
+      std::uint32_t q = gap >> best_k;
+      for (; q >= 32; q -= 32) put(0, 32);
+      put(std::uint64_t{1} << q, q + 1);
+      put(gap & low_mask, best_k);
+      const std::uint32_t r = t[i] & 63u;
+      if (r < rank_escape) {
+        put(std::uint64_t{1} << r, r + 1);
+      } else {
+        put(std::uint64_t{r} << rank_escape, rank_escape + 6);
+      }
+    }
+    if (filled) store_le32(bytes + 4 * out++, static_cast<std::uint32_t>(acc));
+    for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * out++, 0);
+  }
+  release();
+  words_ = block;
+  capacity_ = static_cast<std::uint32_t>(capacity);
+  count_ = static_cast<std::uint32_t>(n);
+  stream_words_ = static_cast<std::uint32_t>(stream_words);
+  buffer_at_ = static_cast<std::uint32_t>(buffer_at);
+  buffer_capacity_ = static_cast<std::uint32_t>(buffer_capacity);
+  buffered_ = 0;
+  rice_k_ = static_cast<std::uint8_t>(best_k);
+  raw_ = raw;
+}
+
+template <class A>
+std::size_t token_store<A>::count_distinct() const noexcept {
+  if (flushed()) return size();
+  std::uint32_t copy[max_buffer];
+  const std::size_t nb = sorted_buffer_copy(copy);
+  std::size_t n = 0;
+  merge_with(copy, nb, [&](std::uint32_t, bool) { ++n; });
+  return n;
+}
+
+template <class A>
+template <class F>
+void token_store<A>::for_each(F&& f) const {
+  std::uint32_t copy[max_buffer];
+  const std::size_t nb = sorted_buffer_copy(copy);
+  merge_with(copy, nb, [&](std::uint32_t t, bool) { f(t); });
+}
+
+template <class A>
+void token_store<A>::assign_sorted(const std::uint32_t* t, std::size_t n) {
+  for (std::size_t i = 1; i < n; ++i)
+    if (token_index(t[i - 1]) >= token_index(t[i]))
+      throw std::invalid_argument("token_store::assign_sorted: tokens not ascending by index26");
+  if (n == 0) {
+    clear();
+    return;
+  }
+  rebuild(t, n);
+  never_flushed_ = false;
+}
+
+template <class A>
+void token_store<A>::merge(const token_store& other) {
+  if (&other == this || other.size() == 0) return;
+  if (other.never_flushed_) {
+    token_store result(*this);
+    for (std::uint32_t i = 0; i < other.buffered_; ++i) result.insert(other.words_[other.buffer_at_ + i]);
+    swap(result);
+    return;
+  }
+  std::vector<std::uint32_t, word_allocator> mine(alloc()), theirs(alloc()), merged(alloc());
+  mine.reserve(size());
+  theirs.reserve(other.size());
+  for_each([&](std::uint32_t t) { mine.push_back(t); });
+  other.for_each([&](std::uint32_t t) { theirs.push_back(t); });
+  merged.resize(mine.size() + theirs.size());
+  std::size_t i = 0, j = 0, n = 0;
+  while (i < mine.size() && j < theirs.size()) {
+    const std::uint32_t ia = token_index(mine[i]), ib = token_index(theirs[j]);
+    if (ia < ib) {
+      merged[n++] = mine[i++];
+    } else if (ib < ia) {
+      merged[n++] = theirs[j++];
+    } else {
+      merged[n++] = std::max(mine[i++], theirs[j++]);
+    }
+  }
+  while (i < mine.size()) merged[n++] = mine[i++];
+  while (j < theirs.size()) merged[n++] = theirs[j++];
+  rebuild(merged.data(), n);
+  never_flushed_ = false;
+}
 
 }  // namespace detail
 }  // namespace hashsketch
