@@ -13,24 +13,29 @@
 //   [ sorted part: count_ tokens, coded ][ 2 zero pad words ][ buffer ]
 //   |<-------------- capacity_ <= count_ + 16 words ------------------>|
 //
-// - The sorted part is a bit stream (LSB first, little-endian 32-bit words):
-//   per token, the index gap g = index26 - previous index26 - 1 (the first
-//   token: g = index26) as a Rice code with parameter k (g >> k in unary:
-//   that many 0 bits then a 1; then the k low bits of g), then r = rank26 - 1
-//   as r 0 bits and a 1 for r < 15, else 15 0 bits and r in 6 bits.
-//   Why: the n indexes of random hashes are uniform over 2^26, so the gaps are
-//   geometric with mean 2^26 / n, for which a Rice code with the best k is
-//   within 0.1 bit of the entropy log2(e * 2^26 / n); the ranks of every
-//   layout are geometric(1/2) (leading or trailing zeros of hash bits), for
-//   which unary is the optimal code (2 bits on average). k is chosen per
-//   rebuild, the best of three candidates around log2(ln 2 * 2^26 / n),
-//   counted exactly on the tokens. Measured: about 3.6 / 2.9 / 2.5 / 2.2 /
-//   1.9 bytes per token at n = 10 / 100 / 1000 / 4096 / 16384.
-//   Where the code would not save at least the pad (tiny n, or adversarial
-//   tokens: long gaps with k = 0, high ranks), the sorted part is the plain
-//   tokens instead (raw_, no pad), so it never exceeds 4 bytes per token.
-// - The pad (8 bytes) lets the decoder read 8 bytes at any bit position of
-//   the stream without a bounds check per field.
+// - The sorted part is a Rice code of the index gaps, split into three bit
+//   streams so that decoding has no long serial chain (each stream LSB
+//   first in little-endian 32-bit words, each starting on a word):
+//     low   n * k bits: the k low bits of each gap g, fixed width;
+//     high  per token, g >> k in unary: that many 0 bits, then a 1;
+//     rank  per token, r = rank26 - 1 in unary: r 0 bits, then a 1;
+//   where g = index26 - previous index26 - 1 (the first token: g = index26).
+//   A decoder takes the next set bit of `high` and of `rank` (ctz, then clear
+//   the lowest bit: one cycle of dependency per token) and the low bits at a
+//   computed position (no dependency at all).
+//   Why this code: the n indexes of random hashes are uniform over 2^26, so
+//   the gaps are geometric with mean 2^26 / n, for which a Rice code with the
+//   best k is within 0.1 bit of the entropy log2(e * 2^26 / n); the ranks of
+//   every layout are geometric(1/2) (leading or trailing zeros of hash bits),
+//   for which unary is the optimal prefix code (2 bits on average). k is
+//   chosen per rebuild, the best of three candidates around
+//   log2(ln 2 * 2^26 / n), counted exactly on the tokens. Measured: about
+//   2.9 / 2.5 / 2.2 / 1.9 bytes per token at n = 100 / 1000 / 4096 / 16384.
+//   Where the code would not save at least the pad (n below ~20, or
+//   adversarial tokens: long gaps at small k, high ranks), the sorted part is
+//   the plain tokens instead (raw_, no pad): never more than 4 bytes a token.
+// - The pad (8 bytes) lets the decoder read 8 bytes at any byte of the
+//   streams without a bounds check per field.
 // - The buffer: unsorted raw tokens, repeats allowed, in whatever room the
 //   code leaves under the bound (count_ + 16 - stream - pad words, at most
 //   max_buffer). Insert appends (one compare, one store); a full buffer is
@@ -174,52 +179,61 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
 
  private:
   static constexpr unsigned pad_words = 2;
-  static constexpr unsigned rank_escape = 15;  // r >= 15: 15 zeros + 6 bits
+  // Reads the set bits of a unary stream in order: one 64-bit chunk in hand.
+  class unary_reader {
+   public:
+    explicit unary_reader(const unsigned char* region) noexcept : region_(region), chunk_(region ? load_le64(region) : 0) {}
+    // Bit position (from the region's start) of the next 1.
+    std::uint32_t next_one() noexcept {
+      while (chunk_ == 0) {
+        base_ += 64;
+        chunk_ = load_le64(region_ + base_ / 8);
+      }
+      const std::uint32_t at = base_ + ctz64_nonzero(chunk_);
+      chunk_ &= chunk_ - 1;
+      return at;
+    }
+
+   private:
+    const unsigned char* region_;
+    std::uint64_t chunk_;
+    std::uint32_t base_ = 0;  // bit position of chunk_'s bit 0
+  };
 
   // Reads the sorted part in order. Valid while the block is unchanged.
   class sorted_cursor {
    public:
     explicit sorted_cursor(const token_store& s) noexcept
-        : words_(s.words_), bytes_(reinterpret_cast<const unsigned char*>(s.words_)), k_(s.rice_k_),
+        : words_(s.words_),
+          low_(reinterpret_cast<const unsigned char*>(s.words_)),
+          high_(s.raw_ ? nullptr : low_ + 4 * std::size_t{s.high_at_}),
+          rank_(s.raw_ ? nullptr : low_ + 4 * std::size_t{s.rank_at_}),
+          k_(s.rice_k_),
           raw_(s.raw_) {}
     std::uint32_t next() noexcept {
       if (raw_) return words_[i_++];
-      // 8 bytes from the byte holding bit pos_: >= 57 valid bits (the pad
-      // covers the last ones). The gap's unary part first.
-      std::uint64_t w = load_le64(bytes_ + (pos_ >> 3)) >> (pos_ & 7);
-      std::uint32_t q = 0;
-      while (w == 0) {  // a unary run beyond the window: only for huge gaps at small k
-        q += 56;
-        pos_ += 56;
-        w = load_le64(bytes_ + (pos_ >> 3)) >> (pos_ & 7);
-      }
-      const unsigned z = ctz64_nonzero(w);
-      q += z;
-      pos_ += z + 1;
-      // The k low bits and the rank code (<= 25 + 21 bits of the 57).
-      w = load_le64(bytes_ + (pos_ >> 3)) >> (pos_ & 7);
-      const std::uint32_t low = static_cast<std::uint32_t>(w) & ((std::uint32_t{1} << k_) - 1);
-      w >>= k_;
-      const unsigned rz = ctz64_nonzero(w | (std::uint64_t{1} << rank_escape));
-      std::uint32_t r;
-      if (rz < rank_escape) {
-        r = rz;
-        pos_ += k_ + rz + 1;
-      } else {
-        r = static_cast<std::uint32_t>(w >> rank_escape) & 63u;
-        pos_ += k_ + rank_escape + 6;
-      }
+      const std::uint32_t h = high_.next_one();
+      const std::uint32_t q = h - previous_high_ - 1;
+      previous_high_ = h;
+      const std::uint32_t r = rank_.next_one();
+      const std::uint32_t rank_code = r - previous_rank_ - 1;
+      previous_rank_ = r;
+      const std::size_t bit = std::size_t{i_++} * k_;
+      const std::uint32_t low =
+          static_cast<std::uint32_t>(load_le64(low_ + bit / 8) >> (bit % 8)) & ((std::uint32_t{1} << k_) - 1);
       const std::uint32_t index = next_index_ + ((q << k_) | low);
       next_index_ = index + 1;
-      return (index << 6) | r;
+      return (index << 6) | rank_code;
     }
 
    private:
     const std::uint32_t* words_;
-    const unsigned char* bytes_;
-    std::uint64_t pos_ = 0;          // bit position in the stream
-    std::uint32_t next_index_ = 0;   // previous index26 + 1
-    std::uint32_t i_ = 0;            // raw: next word
+    const unsigned char* low_;
+    unary_reader high_, rank_;
+    std::uint32_t previous_high_ = ~std::uint32_t{0};  // "-1": the first gap counts from bit 0
+    std::uint32_t previous_rank_ = ~std::uint32_t{0};
+    std::uint32_t next_index_ = 0;  // previous index26 + 1
+    std::uint32_t i_ = 0;           // tokens read
     unsigned k_;
     bool raw_;
   };
@@ -233,7 +247,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   }
   void reset_members() noexcept {
     words_ = nullptr;
-    capacity_ = count_ = stream_words_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
+    capacity_ = count_ = stream_words_ = high_at_ = rank_at_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
     rice_k_ = 0;
     raw_ = true;
     never_flushed_ = true;
@@ -243,6 +257,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     capacity_ = o.capacity_;
     count_ = o.count_;
     stream_words_ = o.stream_words_;
+    high_at_ = o.high_at_;
+    rank_at_ = o.rank_at_;
     buffer_at_ = o.buffer_at_;
     buffer_capacity_ = o.buffer_capacity_;
     buffered_ = o.buffered_;
@@ -278,6 +294,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     return w;
   }
   static void radix_sort_by_index(std::uint32_t* a, std::uint32_t* scratch, std::size_t n) noexcept;
+  static std::size_t merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b, std::size_t nb,
+                                  std::uint32_t* out, bool* raised) noexcept;
 
   // Walks the sorted part and b[0..nb) (ascending, distinct indexes)
   // together: emit(token, raised) once per index26 with the larger rank;
@@ -311,6 +329,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   std::uint32_t capacity_ = 0;         // words in the block
   std::uint32_t count_ = 0;            // tokens in the sorted part
   std::uint32_t stream_words_ = 0;     // words of the sorted part (coded or raw)
+  std::uint32_t high_at_ = 0;          // coded: word offset of the high stream
+  std::uint32_t rank_at_ = 0;          // coded: word offset of the rank stream
   std::uint32_t buffer_at_ = 0;        // word offset of the buffer in the block
   std::uint32_t buffer_capacity_ = 0;  // words of the buffer
   std::uint32_t buffered_ = 0;         // tokens in the buffer
@@ -332,6 +352,8 @@ token_store<A>::token_store(const token_store& o)
   capacity_ = o.capacity_;
   count_ = o.count_;
   stream_words_ = o.stream_words_;
+  high_at_ = o.high_at_;
+  rank_at_ = o.rank_at_;
   buffer_at_ = o.buffer_at_;
   buffer_capacity_ = o.buffer_capacity_;
   buffered_ = o.buffered_;
@@ -376,6 +398,8 @@ void token_store<A>::swap(token_store& o) noexcept {
   swap(capacity_, o.capacity_);
   swap(count_, o.count_);
   swap(stream_words_, o.stream_words_);
+  swap(high_at_, o.high_at_);
+  swap(rank_at_, o.rank_at_);
   swap(buffer_at_, o.buffer_at_);
   swap(buffer_capacity_, o.buffer_capacity_);
   swap(buffered_, o.buffered_);
@@ -407,30 +431,58 @@ void token_store<A>::insert_slow(std::uint32_t token) {
 
 template <class A>
 void token_store<A>::flush_buffer() {
-  const std::size_t b = buffered_;
-  // temp: [merged output: count_ + b][sorted buffer copy: b]; the head's
-  // first b words are also the radix sort's scratch (read before the merge
-  // writes there).
-  std::vector<std::uint32_t, word_allocator> temp(std::size_t{count_} + 2 * b, 0, alloc());
-  std::uint32_t* sorted = temp.data() + count_ + b;
+  const std::size_t c = count_, b = buffered_;
+  // One transient array: [merged: c + b][decoded sorted part: c][sorted
+  // buffer copy: b][radix scratch: b]. The buffer itself stays as it is
+  // until the new block exists (strong guarantee, insertion order included).
+  std::vector<std::uint32_t, word_allocator> temp(alloc());
+  temp.resize(2 * c + 3 * b);
+  std::uint32_t* const out = temp.data();
+  std::uint32_t* const decoded = out + c + b;
+  std::uint32_t* const sorted = decoded + c;
+  std::uint32_t* const scratch = sorted + b;
   if (b >= 128) {
-    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, temp.data());
-    radix_sort_by_index(temp.data(), sorted, b);  // result in `sorted`
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, scratch);
+    radix_sort_by_index(scratch, sorted, b);  // result in `sorted`
   } else {
     std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, sorted);
     std::sort(sorted, sorted + b);
   }
   const std::size_t nb = dedup_sorted(sorted, b);
-  std::size_t n = 0;
+  // Decoding into an array first keeps the decoder's state in registers and
+  // lets the merge run without a data-dependent branch (two sorted runs of
+  // random tokens interleave unpredictably: a branchy merge mispredicts
+  // about twice per buffered token).
+  sorted_cursor cursor(*this);
+  for (std::size_t i = 0; i < c; ++i) decoded[i] = cursor.next();
   bool changed = false;
-  std::uint32_t* out = temp.data();
-  merge_with(sorted, nb, [&](std::uint32_t t, bool raised) {
-    out[n++] = t;
-    changed = changed || raised;
-  });
-  if (changed) rebuild(out, n);  // may throw: nothing changed yet
+  const std::size_t n = merge_arrays(decoded, c, sorted, nb, out, &changed);
+  if (changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
   buffered_ = 0;
   never_flushed_ = false;
+}
+
+// Merges two ascending runs (each one token per index26) into out, one token
+// per index26 with the larger rank; returns the count. *raised (if given):
+// whether out differs from a (b held a new index or a larger rank).
+// Branch-free per step (min / max as cmov), a branch only for the bounds.
+template <class A>
+std::size_t token_store<A>::merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b,
+                                         std::size_t nb, std::uint32_t* out, bool* raised) noexcept {
+  std::size_t i = 0, j = 0, n = 0;
+  while (i < na && j < nb) {
+    const std::uint32_t x = a[i], y = b[j];
+    const std::uint32_t ix = token_index(x), iy = token_index(y);
+    // Different indexes: the smaller token is the smaller index; the same
+    // index: the larger token is the larger rank.
+    out[n++] = ix == iy ? (x > y ? x : y) : (x < y ? x : y);
+    i += ix <= iy;
+    j += iy <= ix;
+  }
+  for (; i < na; ++i) out[n++] = a[i];
+  for (; j < nb; ++j) out[n++] = b[j];
+  if (raised) *raised = n != na || (n != 0 && std::memcmp(out, a, n * sizeof(std::uint32_t)) != 0);
+  return n;
 }
 
 // LSD radix sort of a[0..n) by index26 (token bits 6..31) in three passes of
@@ -464,38 +516,43 @@ void token_store<A>::radix_sort_by_index(std::uint32_t* a, std::uint32_t* scratc
 }
 
 // A new block holding t[0..n) (ascending, distinct indexes) as the sorted
-// part and an empty buffer in the room left under count + 16 words; replaces
-// the old block only once it is built (strong guarantee).
+// part and an empty buffer in the room left under n + 16 words; replaces the
+// old block only once it is built (strong guarantee).
 template <class A>
 void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
-  // Exact code length for three candidate Rice parameters around the
-  // optimum for geometric gaps of mean 2^26 / n.
-  std::uint64_t best_bits = ~std::uint64_t{0};
+  // Exact stream lengths (bits) for three candidate Rice parameters around
+  // the optimum for geometric gaps of mean 2^26 / n.
+  std::uint64_t best_bits = ~std::uint64_t{0}, best_high_bits = 0, rank_bits = 0;
   unsigned best_k = 0;
   if (n != 0) {
     const double mean_gap = token_bucket_count / static_cast<double>(n);
     const int guess = static_cast<int>(std::floor(std::log2(mean_gap * 0.6931471805599453)));
     const unsigned k_lo = static_cast<unsigned>(std::min(std::max(guess - 1, 0), 23));
-    std::uint64_t quotients[3] = {0, 0, 0}, rank_bits = 0;
+    std::uint64_t quotients[3] = {0, 0, 0};
     std::uint32_t next_index = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint32_t gap = token_index(t[i]) - next_index;
       next_index = token_index(t[i]) + 1;
       for (unsigned c = 0; c < 3; ++c) quotients[c] += gap >> (k_lo + c);
-      const std::uint32_t r = t[i] & 63u;
-      rank_bits += r < rank_escape ? r + 1 : rank_escape + 6;
+      rank_bits += (t[i] & 63u) + 1;
     }
     for (unsigned c = 0; c < 3; ++c) {
-      const std::uint64_t bits = quotients[c] + n * std::uint64_t{k_lo + c + 1} + rank_bits;
+      const unsigned k = k_lo + c;
+      // Each stream rounded up to whole words, as stored.
+      const std::uint64_t high_bits = quotients[c] + n;
+      const std::uint64_t bits = (n * std::uint64_t{k} + 31) / 32 * 32 + (high_bits + 31) / 32 * 32 +
+                                 (rank_bits + 31) / 32 * 32;
       if (bits < best_bits) {
         best_bits = bits;
-        best_k = k_lo + c;
+        best_high_bits = high_bits;
+        best_k = k;
       }
     }
   }
-  const std::uint64_t coded_words = (best_bits + 31) / 32;
-  const bool raw = n == 0 || coded_words + pad_words >= n;
-  const std::size_t stream_words = raw ? n : static_cast<std::size_t>(coded_words);
+  const bool raw = n == 0 || best_bits / 32 + pad_words >= n;
+  const std::size_t low_words = raw ? 0 : (n * best_k + 31) / 32;
+  const std::size_t high_words = raw ? 0 : static_cast<std::size_t>((best_high_bits + 31) / 32);
+  const std::size_t stream_words = raw ? n : static_cast<std::size_t>(best_bits / 32);
   const std::size_t buffer_at = raw ? n : stream_words + pad_words;
   const std::size_t buffer_capacity = std::min<std::size_t>(n + slack_words - buffer_at, max_buffer);
   const std::size_t capacity = buffer_at + buffer_capacity;
@@ -504,43 +561,54 @@ void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
   if (raw) {
     if (n) std::memcpy(block, t, n * sizeof(std::uint32_t));
   } else {
-    unsigned char* bytes = reinterpret_cast<unsigned char*>(block);
-    std::size_t out = 0;  // words written
-    std::uint64_t acc = 0;
-    unsigned filled = 0;  // bits in acc, < 32 between puts
-    auto put = [&](std::uint64_t bits, unsigned len) {  // len <= 32
-      acc |= bits << filled;
-      filled += len;
-      if (filled >= 32) {
-        store_le32(bytes + 4 * out++, static_cast<std::uint32_t>(acc));
-        acc >>= 32;
-        filled -= 32;
+    // Three sequential writers, one per stream; each ends on a word.
+    struct writer {
+      unsigned char* out;
+      std::uint64_t acc = 0;
+      unsigned filled = 0;  // bits in acc, < 32 between puts
+      // Branch-free: the current word is stored every time (the next put
+      // stores it again with more bits) and left once full. Only called with
+      // bits still to come in this stream, so it never stores past it.
+      void put(std::uint64_t bits, unsigned len) noexcept {  // len <= 32
+        acc |= bits << filled;
+        filled += len;
+        store_le32(out, static_cast<std::uint32_t>(acc));
+        const unsigned full = filled >> 5;  // 0 or 1
+        out += 4 * full;
+        acc >>= 32 * full;
+        filled -= 32 * full;
+      }
+      void put_unary(std::uint32_t zeros) noexcept {
+        for (; zeros >= 32; zeros -= 32) put(0, 32);
+        put(std::uint64_t{1} << zeros, zeros + 1);
+      }
+      void finish() noexcept {
+        if (filled) store_le32(out, static_cast<std::uint32_t>(acc));
       }
     };
+    unsigned char* bytes = reinterpret_cast<unsigned char*>(block);
+    writer low{bytes}, high{bytes + 4 * low_words}, rank{bytes + 4 * (low_words + high_words)};
     const std::uint32_t low_mask = (std::uint32_t{1} << best_k) - 1;
     std::uint32_t next_index = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint32_t gap = token_index(t[i]) - next_index;
       next_index = token_index(t[i]) + 1;
-      std::uint32_t q = gap >> best_k;
-      for (; q >= 32; q -= 32) put(0, 32);
-      put(std::uint64_t{1} << q, q + 1);
-      put(gap & low_mask, best_k);
-      const std::uint32_t r = t[i] & 63u;
-      if (r < rank_escape) {
-        put(std::uint64_t{1} << r, r + 1);
-      } else {
-        put(std::uint64_t{r} << rank_escape, rank_escape + 6);
-      }
+      if (best_k) low.put(gap & low_mask, best_k);
+      high.put_unary(gap >> best_k);
+      rank.put_unary(t[i] & 63u);
     }
-    if (filled) store_le32(bytes + 4 * out++, static_cast<std::uint32_t>(acc));
-    for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * out++, 0);
+    low.finish();
+    high.finish();
+    rank.finish();
+    for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * (stream_words + p), 0);
   }
   release();
   words_ = block;
   capacity_ = static_cast<std::uint32_t>(capacity);
   count_ = static_cast<std::uint32_t>(n);
   stream_words_ = static_cast<std::uint32_t>(stream_words);
+  high_at_ = static_cast<std::uint32_t>(low_words);
+  rank_at_ = static_cast<std::uint32_t>(low_words + high_words);
   buffer_at_ = static_cast<std::uint32_t>(buffer_at);
   buffer_capacity_ = static_cast<std::uint32_t>(buffer_capacity);
   buffered_ = 0;
@@ -594,19 +662,7 @@ void token_store<A>::merge(const token_store& other) {
   for_each([&](std::uint32_t t) { mine.push_back(t); });
   other.for_each([&](std::uint32_t t) { theirs.push_back(t); });
   merged.resize(mine.size() + theirs.size());
-  std::size_t i = 0, j = 0, n = 0;
-  while (i < mine.size() && j < theirs.size()) {
-    const std::uint32_t ia = token_index(mine[i]), ib = token_index(theirs[j]);
-    if (ia < ib) {
-      merged[n++] = mine[i++];
-    } else if (ib < ia) {
-      merged[n++] = theirs[j++];
-    } else {
-      merged[n++] = std::max(mine[i++], theirs[j++]);
-    }
-  }
-  while (i < mine.size()) merged[n++] = mine[i++];
-  while (j < theirs.size()) merged[n++] = theirs[j++];
+  const std::size_t n = merge_arrays(mine.data(), mine.size(), theirs.data(), theirs.size(), merged.data(), nullptr);
   rebuild(merged.data(), n);
   never_flushed_ = false;
 }
