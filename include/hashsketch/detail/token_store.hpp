@@ -13,29 +13,31 @@
 //   [ sorted part: count_ tokens, coded ][ 2 zero pad words ][ buffer ]
 //   |<-------------- capacity_ <= count_ + 16 words ------------------>|
 //
-// - The sorted part is a Rice code of the index gaps, split into three bit
-//   streams so that decoding has no long serial chain (each stream LSB
-//   first in little-endian 32-bit words, each starting on a word):
-//     low   n * k bits: the k low bits of each gap g, fixed width;
-//     high  per token, g >> k in unary: that many 0 bits, then a 1;
-//     rank  per token, r = rank26 - 1 in unary: r 0 bits, then a 1;
+// - The sorted part is a Rice code of the index gaps in two bit streams
+//   (LSB first in little-endian 32-bit words), so that decoding has no
+//   serial chain through bit positions:
+//     low    n * k bits: the k low bits of each gap g, fixed width, at i * k;
+//     unary  per token, g >> k in unary (that many 0 bits, then a 1), then
+//            r = rank26 - 1 in unary (r 0 bits, then a 1);
 //   where g = index26 - previous index26 - 1 (the first token: g = index26).
-//   A decoder takes the next set bit of `high` and of `rank` (ctz, then clear
-//   the lowest bit: one cycle of dependency per token) and the low bits at a
-//   computed position (no dependency at all).
+//   A decoder takes the next two set bits of `unary` (ctz, then clear the
+//   lowest bit: one cycle of dependency each) and the low bits at a computed
+//   position (no dependency at all).
 //   Why this code: the n indexes of random hashes are uniform over 2^26, so
 //   the gaps are geometric with mean 2^26 / n, for which a Rice code with the
 //   best k is within 0.1 bit of the entropy log2(e * 2^26 / n); the ranks of
 //   every layout are geometric(1/2) (leading or trailing zeros of hash bits),
-//   for which unary is the optimal prefix code (2 bits on average). k is
-//   chosen per rebuild, the best of three candidates around
-//   log2(ln 2 * 2^26 / n), counted exactly on the tokens. Measured: about
+//   for which unary is the optimal prefix code (2 bits on average). k is the
+//   one of floor / ceil of log2(ln 2 * 2^26 / n) with the smaller expected
+//   length for geometric gaps (Gallager & van Voorhis 1975). Measured: about
 //   2.9 / 2.5 / 2.2 / 1.9 bytes per token at n = 100 / 1000 / 4096 / 16384.
 //   Where the code would not save at least the pad (n below ~20, or
-//   adversarial tokens: long gaps at small k, high ranks), the sorted part is
-//   the plain tokens instead (raw_, no pad): never more than 4 bytes a token.
+//   adversarial tokens: long gaps, high ranks), the sorted part is the plain
+//   tokens instead (raw_, no pad): never more than 4 bytes a token.
 // - The pad (8 bytes) lets the decoder read 8 bytes at any byte of the
 //   streams without a bounds check per field.
+// - The block is always count_ + 16 words (the bound) unless the buffer
+//   would exceed max_buffer; then it is cut to what is used.
 // - The buffer: unsorted raw tokens, repeats allowed, in whatever room the
 //   code leaves under the bound (count_ + 16 - stream - pad words, at most
 //   max_buffer). Insert appends (one compare, one store); a full buffer is
@@ -206,34 +208,31 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     explicit sorted_cursor(const token_store& s) noexcept
         : words_(s.words_),
           low_(reinterpret_cast<const unsigned char*>(s.words_)),
-          high_(s.raw_ ? nullptr : low_ + 4 * std::size_t{s.high_at_}),
-          rank_(s.raw_ ? nullptr : low_ + 4 * std::size_t{s.rank_at_}),
+          unary_(s.raw_ ? nullptr : low_ + 4 * std::size_t{s.unary_at_}),
           k_(s.rice_k_),
           raw_(s.raw_) {}
     std::uint32_t next() noexcept {
       if (raw_) return words_[i_++];
-      const std::uint32_t h = high_.next_one();
-      const std::uint32_t q = h - previous_high_ - 1;
-      previous_high_ = h;
-      const std::uint32_t r = rank_.next_one();
-      const std::uint32_t rank_code = r - previous_rank_ - 1;
-      previous_rank_ = r;
+      const std::uint32_t gap_end = unary_.next_one();
+      const std::uint32_t rank_end = unary_.next_one();
+      const std::uint32_t q = gap_end - previous_end_ - 1;
+      const std::uint32_t r = rank_end - gap_end - 1;
+      previous_end_ = rank_end;
       const std::size_t bit = std::size_t{i_++} * k_;
       const std::uint32_t low =
           static_cast<std::uint32_t>(load_le64(low_ + bit / 8) >> (bit % 8)) & ((std::uint32_t{1} << k_) - 1);
       const std::uint32_t index = next_index_ + ((q << k_) | low);
       next_index_ = index + 1;
-      return (index << 6) | rank_code;
+      return (index << 6) | r;
     }
 
    private:
     const std::uint32_t* words_;
     const unsigned char* low_;
-    unary_reader high_, rank_;
-    std::uint32_t previous_high_ = ~std::uint32_t{0};  // "-1": the first gap counts from bit 0
-    std::uint32_t previous_rank_ = ~std::uint32_t{0};
-    std::uint32_t next_index_ = 0;  // previous index26 + 1
-    std::uint32_t i_ = 0;           // tokens read
+    unary_reader unary_;
+    std::uint32_t previous_end_ = ~std::uint32_t{0};  // "-1": the first code starts at bit 0
+    std::uint32_t next_index_ = 0;                    // previous index26 + 1
+    std::uint32_t i_ = 0;                             // tokens read
     unsigned k_;
     bool raw_;
   };
@@ -247,7 +246,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   }
   void reset_members() noexcept {
     words_ = nullptr;
-    capacity_ = count_ = stream_words_ = high_at_ = rank_at_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
+    capacity_ = count_ = stream_words_ = unary_at_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
     rice_k_ = 0;
     raw_ = true;
     never_flushed_ = true;
@@ -257,8 +256,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     capacity_ = o.capacity_;
     count_ = o.count_;
     stream_words_ = o.stream_words_;
-    high_at_ = o.high_at_;
-    rank_at_ = o.rank_at_;
+    unary_at_ = o.unary_at_;
     buffer_at_ = o.buffer_at_;
     buffer_capacity_ = o.buffer_capacity_;
     buffered_ = o.buffered_;
@@ -329,8 +327,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   std::uint32_t capacity_ = 0;         // words in the block
   std::uint32_t count_ = 0;            // tokens in the sorted part
   std::uint32_t stream_words_ = 0;     // words of the sorted part (coded or raw)
-  std::uint32_t high_at_ = 0;          // coded: word offset of the high stream
-  std::uint32_t rank_at_ = 0;          // coded: word offset of the rank stream
+  std::uint32_t unary_at_ = 0;         // coded: word offset of the unary stream
   std::uint32_t buffer_at_ = 0;        // word offset of the buffer in the block
   std::uint32_t buffer_capacity_ = 0;  // words of the buffer
   std::uint32_t buffered_ = 0;         // tokens in the buffer
@@ -352,8 +349,7 @@ token_store<A>::token_store(const token_store& o)
   capacity_ = o.capacity_;
   count_ = o.count_;
   stream_words_ = o.stream_words_;
-  high_at_ = o.high_at_;
-  rank_at_ = o.rank_at_;
+  unary_at_ = o.unary_at_;
   buffer_at_ = o.buffer_at_;
   buffer_capacity_ = o.buffer_capacity_;
   buffered_ = o.buffered_;
@@ -398,8 +394,7 @@ void token_store<A>::swap(token_store& o) noexcept {
   swap(capacity_, o.capacity_);
   swap(count_, o.count_);
   swap(stream_words_, o.stream_words_);
-  swap(high_at_, o.high_at_);
-  swap(rank_at_, o.rank_at_);
+  swap(unary_at_, o.unary_at_);
   swap(buffer_at_, o.buffer_at_);
   swap(buffer_capacity_, o.buffer_capacity_);
   swap(buffered_, o.buffered_);
@@ -515,104 +510,136 @@ void token_store<A>::radix_sort_by_index(std::uint32_t* a, std::uint32_t* scratc
   for (std::size_t i = 0; i < n; ++i) scratch[c2[a[i] >> 24]++] = a[i];
 }
 
+// The Rice parameter for n tokens: gaps are geometric with p = n / 2^26; of
+// floor / ceil of log2(ln 2 / p), the one with the smaller expected length
+// k + 1 + E[g >> k], E[g >> k] = a / (1 - a), a = (1 - p)^(2^k).
+inline unsigned token_rice_parameter(std::size_t n) noexcept {
+  const double p = static_cast<double>(n) / token_bucket_count;
+  if (p >= 0.5) return 0;
+  const double log_q = std::log1p(-p);
+  const int guess = static_cast<int>(std::floor(std::log2(0.6931471805599453 / p)));
+  unsigned best = 0;
+  double best_bits = HUGE_VAL;
+  for (int k = std::max(guess, 0); k <= std::min(guess + 1, 25); ++k) {
+    const double a = std::exp(std::ldexp(log_q, k));
+    const double bits = k + 1 + a / (1 - a);
+    if (bits < best_bits) {
+      best_bits = bits;
+      best = static_cast<unsigned>(k);
+    }
+  }
+  return best;
+}
+
 // A new block holding t[0..n) (ascending, distinct indexes) as the sorted
 // part and an empty buffer in the room left under n + 16 words; replaces the
 // old block only once it is built (strong guarantee).
 template <class A>
 void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
-  // Exact stream lengths (bits) for three candidate Rice parameters around
-  // the optimum for geometric gaps of mean 2^26 / n.
-  std::uint64_t best_bits = ~std::uint64_t{0}, best_high_bits = 0, rank_bits = 0;
-  unsigned best_k = 0;
-  if (n != 0) {
-    const double mean_gap = token_bucket_count / static_cast<double>(n);
-    const int guess = static_cast<int>(std::floor(std::log2(mean_gap * 0.6931471805599453)));
-    const unsigned k_lo = static_cast<unsigned>(std::min(std::max(guess - 1, 0), 23));
-    std::uint64_t quotients[3] = {0, 0, 0};
+  std::size_t capacity = n + slack_words;
+  std::uint32_t* block = word_traits::allocate(alloc(), capacity);
+  const unsigned k = n ? token_rice_parameter(n) : 0;
+  const std::size_t low_words = (n * k + 31) / 32;
+  // The code is kept only if it leaves the pad and saves a word: the
+  // unary stream may end before word n - 2.
+  std::size_t stream_words = 0;
+  bool raw = n == 0 || low_words + pad_words + 1 >= n;
+  if (!raw) {
+    // Branch-free writer: the current word is stored on every put (the next
+    // put stores it again with more bits) and left once full; bits carried
+    // into the next word are stored by the next put or at the end.
+    unsigned char* const bytes = reinterpret_cast<unsigned char*>(block);
+    const std::size_t limit = n - pad_words - 1;  // words the unary stream may reach
+    std::size_t out = low_words;
+    std::uint64_t acc = 0;
+    unsigned filled = 0;  // < 32 between puts
+    auto put = [&](std::uint64_t bits, unsigned len) {  // len <= 32
+      acc |= bits << filled;
+      filled += len;
+      store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
+      const unsigned full = filled >> 5;
+      out += full;
+      acc >>= 32 * full;
+      filled -= 32 * full;
+    };
+    // The low bits: fixed width, written with the same trick.
+    {
+      std::size_t low_out = 0;
+      std::uint64_t low_acc = 0;
+      unsigned low_filled = 0;
+      const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+      std::uint32_t next_index = 0;
+      if (k != 0) {
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::uint32_t gap = token_index(t[i]) - next_index;
+          next_index = token_index(t[i]) + 1;
+          low_acc |= std::uint64_t{gap & mask} << low_filled;
+          low_filled += k;
+          store_le32(bytes + 4 * low_out, static_cast<std::uint32_t>(low_acc));
+          const unsigned full = low_filled >> 5;
+          low_out += full;
+          low_acc >>= 32 * full;
+          low_filled -= 32 * full;
+        }
+        // The bits carried into a word after the last store.
+        if (low_filled) store_le32(bytes + 4 * low_out, static_cast<std::uint32_t>(low_acc));
+      }
+    }
     std::uint32_t next_index = 0;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < n && !raw; ++i) {
       const std::uint32_t gap = token_index(t[i]) - next_index;
       next_index = token_index(t[i]) + 1;
-      for (unsigned c = 0; c < 3; ++c) quotients[c] += gap >> (k_lo + c);
-      rank_bits += (t[i] & 63u) + 1;
-    }
-    for (unsigned c = 0; c < 3; ++c) {
-      const unsigned k = k_lo + c;
-      // Each stream rounded up to whole words, as stored.
-      const std::uint64_t high_bits = quotients[c] + n;
-      const std::uint64_t bits = (n * std::uint64_t{k} + 31) / 32 * 32 + (high_bits + 31) / 32 * 32 +
-                                 (rank_bits + 31) / 32 * 32;
-      if (bits < best_bits) {
-        best_bits = bits;
-        best_high_bits = high_bits;
-        best_k = k;
+      std::uint32_t zeros = gap >> k;
+      for (; zeros >= 32 && out < limit; zeros -= 32) put(0, 32);
+      if (out >= limit) {
+        raw = true;  // a code longer than the plain tokens
+        break;
       }
+      put(std::uint64_t{1} << zeros, zeros + 1);
+      std::uint32_t r = t[i] & 63u;
+      if (r >= 32) {
+        put(0, 32);
+        r -= 32;
+      }
+      put(std::uint64_t{1} << r, r + 1);
+      raw = out >= limit;
+    }
+    if (!raw) {
+      if (filled) store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
+      stream_words = out + (filled != 0);
+      for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * (stream_words + p), 0);
     }
   }
-  const bool raw = n == 0 || best_bits / 32 + pad_words >= n;
-  const std::size_t low_words = raw ? 0 : (n * best_k + 31) / 32;
-  const std::size_t high_words = raw ? 0 : static_cast<std::size_t>((best_high_bits + 31) / 32);
-  const std::size_t stream_words = raw ? n : static_cast<std::size_t>(best_bits / 32);
-  const std::size_t buffer_at = raw ? n : stream_words + pad_words;
-  const std::size_t buffer_capacity = std::min<std::size_t>(n + slack_words - buffer_at, max_buffer);
-  const std::size_t capacity = buffer_at + buffer_capacity;
-
-  std::uint32_t* block = word_traits::allocate(alloc(), capacity);
   if (raw) {
+    stream_words = n;
     if (n) std::memcpy(block, t, n * sizeof(std::uint32_t));
-  } else {
-    // Three sequential writers, one per stream; each ends on a word.
-    struct writer {
-      unsigned char* out;
-      std::uint64_t acc = 0;
-      unsigned filled = 0;  // bits in acc, < 32 between puts
-      // Branch-free: the current word is stored every time (the next put
-      // stores it again with more bits) and left once full. Only called with
-      // bits still to come in this stream, so it never stores past it.
-      void put(std::uint64_t bits, unsigned len) noexcept {  // len <= 32
-        acc |= bits << filled;
-        filled += len;
-        store_le32(out, static_cast<std::uint32_t>(acc));
-        const unsigned full = filled >> 5;  // 0 or 1
-        out += 4 * full;
-        acc >>= 32 * full;
-        filled -= 32 * full;
-      }
-      void put_unary(std::uint32_t zeros) noexcept {
-        for (; zeros >= 32; zeros -= 32) put(0, 32);
-        put(std::uint64_t{1} << zeros, zeros + 1);
-      }
-      void finish() noexcept {
-        if (filled) store_le32(out, static_cast<std::uint32_t>(acc));
-      }
-    };
-    unsigned char* bytes = reinterpret_cast<unsigned char*>(block);
-    writer low{bytes}, high{bytes + 4 * low_words}, rank{bytes + 4 * (low_words + high_words)};
-    const std::uint32_t low_mask = (std::uint32_t{1} << best_k) - 1;
-    std::uint32_t next_index = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint32_t gap = token_index(t[i]) - next_index;
-      next_index = token_index(t[i]) + 1;
-      if (best_k) low.put(gap & low_mask, best_k);
-      high.put_unary(gap >> best_k);
-      rank.put_unary(t[i] & 63u);
+  }
+  const std::size_t buffer_at = raw ? n : stream_words + pad_words;
+  const std::size_t buffer_capacity = std::min<std::size_t>(capacity - buffer_at, max_buffer);
+  if (buffer_at + buffer_capacity + slack_words < capacity) {
+    // Beyond max_buffer: cut the block to what is used (one copy).
+    std::uint32_t* cut = nullptr;
+    try {
+      cut = word_traits::allocate(alloc(), buffer_at + buffer_capacity);
+    } catch (...) {
+      word_traits::deallocate(alloc(), block, capacity);
+      throw;
     }
-    low.finish();
-    high.finish();
-    rank.finish();
-    for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * (stream_words + p), 0);
+    std::memcpy(cut, block, buffer_at * sizeof(std::uint32_t));
+    word_traits::deallocate(alloc(), block, capacity);
+    block = cut;
+    capacity = buffer_at + buffer_capacity;
   }
   release();
   words_ = block;
   capacity_ = static_cast<std::uint32_t>(capacity);
   count_ = static_cast<std::uint32_t>(n);
   stream_words_ = static_cast<std::uint32_t>(stream_words);
-  high_at_ = static_cast<std::uint32_t>(low_words);
-  rank_at_ = static_cast<std::uint32_t>(low_words + high_words);
+  unary_at_ = static_cast<std::uint32_t>(low_words);
   buffer_at_ = static_cast<std::uint32_t>(buffer_at);
   buffer_capacity_ = static_cast<std::uint32_t>(buffer_capacity);
   buffered_ = 0;
-  rice_k_ = static_cast<std::uint8_t>(best_k);
+  rice_k_ = static_cast<std::uint8_t>(k);
   raw_ = raw;
 }
 
