@@ -41,12 +41,16 @@
 // - The buffer: unsorted raw tokens, repeats allowed, in whatever room the
 //   code leaves under the bound (count_ + 16 - stream - pad words, at most
 //   max_buffer). Insert appends (one compare, one store); a full buffer is
-//   flushed: radix-sorted by index26 (a copy: the buffer itself is not
-//   touched until the new block exists, so a throwing flush loses nothing),
-//   deduplicated with the max rank, merged with the decoded sorted part into
+//   flushed: bucket-sorted (a copy: the buffer itself is not touched until
+//   the new block exists, so a throwing flush loses nothing), deduplicated
+//   with the max rank, merged with the decoded sorted part, re-encoded into
 //   a new block. A flush that adds nothing (only repeats) keeps the block.
 //   The amortised cost per insert is O(1 + n / buffer capacity), and the
-//   capacity is a fixed fraction of n (25-50 %) up to max_buffer.
+//   capacity is a fixed fraction of n (25-50 %) up to max_buffer: each
+//   insert pays for re-reading about 2-4 stored tokens (and, while the set
+//   grows, re-encoding about 1). That is the price of the memory bound: the
+//   buffer can only use the room the code saves (measured cost: see
+//   bench/token_store_bench.cpp and changes/tokens.md).
 // - Until the first flush (never_flushed()), the buffer is the whole state:
 //   deduplicated on insert (<= 16 tokens, a linear scan) and in first-seen
 //   order, which DataSketches LIST images need (their first <= 7 coupons).
@@ -267,6 +271,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   }
 
   void insert_slow(std::uint32_t token);
+  void decode_sorted(std::uint32_t* out) const noexcept;
   void flush_buffer();
   void rebuild(const std::uint32_t* t, std::size_t n);
 
@@ -291,7 +296,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     }
     return w;
   }
-  static void radix_sort_by_index(std::uint32_t* a, std::uint32_t* scratch, std::size_t n) noexcept;
+  static void bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept;
   static std::size_t merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b, std::size_t nb,
                                   std::uint32_t* out, bool* raised) noexcept;
 
@@ -428,17 +433,19 @@ template <class A>
 void token_store<A>::flush_buffer() {
   const std::size_t c = count_, b = buffered_;
   // One transient array: [merged: c + b][decoded sorted part: c][sorted
-  // buffer copy: b][radix scratch: b]. The buffer itself stays as it is
-  // until the new block exists (strong guarantee, insertion order included).
-  std::vector<std::uint32_t, word_allocator> temp(alloc());
-  temp.resize(2 * c + 3 * b);
-  std::uint32_t* const out = temp.data();
+  // buffer copy: b]. The buffer itself stays as it is until the new block
+  // exists (strong guarantee, insertion order included).
+  struct scoped_words {
+    word_allocator& alloc;
+    std::size_t size;
+    std::uint32_t* data;
+    ~scoped_words() { word_traits::deallocate(alloc, data, size); }
+  } temp{alloc(), 2 * c + 2 * b, word_traits::allocate(alloc(), 2 * c + 2 * b)};
+  std::uint32_t* const out = temp.data;
   std::uint32_t* const decoded = out + c + b;
   std::uint32_t* const sorted = decoded + c;
-  std::uint32_t* const scratch = sorted + b;
-  if (b >= 128) {
-    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, scratch);
-    radix_sort_by_index(scratch, sorted, b);  // result in `sorted`
+  if (b >= 32) {
+    bucket_sort(words_ + buffer_at_, sorted, b);
   } else {
     std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, sorted);
     std::sort(sorted, sorted + b);
@@ -448,13 +455,50 @@ void token_store<A>::flush_buffer() {
   // lets the merge run without a data-dependent branch (two sorted runs of
   // random tokens interleave unpredictably: a branchy merge mispredicts
   // about twice per buffered token).
-  sorted_cursor cursor(*this);
-  for (std::size_t i = 0; i < c; ++i) decoded[i] = cursor.next();
+  decode_sorted(decoded);
   bool changed = false;
   const std::size_t n = merge_arrays(decoded, c, sorted, nb, out, &changed);
   if (changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
   buffered_ = 0;
   never_flushed_ = false;
+}
+
+// The whole sorted part into out[0..count_): sorted_cursor's loop with the
+// state in locals (the flush's hot loop).
+template <class A>
+void token_store<A>::decode_sorted(std::uint32_t* out) const noexcept {
+  if (raw_) {
+    if (count_) std::memcpy(out, words_, std::size_t{count_} * sizeof(std::uint32_t));
+    return;
+  }
+  const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
+  const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
+  const unsigned k = rice_k_;
+  const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+  std::uint64_t chunk = load_le64(unary);
+  std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
+  std::size_t bit = 0;
+  for (std::size_t i = 0; i < count_; ++i) {
+    while (chunk == 0) {
+      base += 64;
+      chunk = load_le64(unary + base / 8);
+    }
+    const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
+    chunk &= chunk - 1;
+    while (chunk == 0) {
+      base += 64;
+      chunk = load_le64(unary + base / 8);
+    }
+    const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
+    chunk &= chunk - 1;
+    const std::uint32_t q = gap_end - previous_end - 1;
+    previous_end = rank_end;
+    const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
+    bit += k;
+    const std::uint32_t index = next_index + ((q << k) | low_bits);
+    next_index = index + 1;
+    out[i] = (index << 6) | (rank_end - gap_end - 1);
+  }
 }
 
 // Merges two ascending runs (each one token per index26) into out, one token
@@ -480,34 +524,42 @@ std::size_t token_store<A>::merge_arrays(const std::uint32_t* a, std::size_t na,
   return n;
 }
 
-// LSD radix sort of a[0..n) by index26 (token bits 6..31) in three passes of
-// 9, 9 and 8 bits: a -> scratch -> a -> scratch; the result is in scratch.
-// Stable, so equal indexes keep their order (dedup takes the max anyway).
+// Sorts a[0..n) into out (ascending tokens): one pass distributes by the
+// top s bits into 2^s buckets (about 4 tokens each for random indexes), then
+// each bucket is insertion-sorted; a bucket over 32 tokens (only for
+// clustered input) gets std::sort, so the worst case stays O(n log n).
+// Two passes over the data instead of a radix sort's four.
 template <class A>
-void token_store<A>::radix_sort_by_index(std::uint32_t* a, std::uint32_t* scratch, std::size_t n) noexcept {
-  std::uint32_t c0[512] = {}, c1[512] = {}, c2[256] = {};
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t t = a[i];
-    ++c0[(t >> 6) & 511];
-    ++c1[(t >> 15) & 511];
-    ++c2[t >> 24];
+void token_store<A>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
+  unsigned s = 1;
+  while (s < 10 && (std::size_t{8} << s) <= n) ++s;  // 2^s ~ n / 4..8
+  const unsigned shift = 32 - s;
+  const std::size_t buckets = std::size_t{1} << s;
+  std::uint32_t end[1024];  // end[d]: one past bucket d, once distributed
+  std::fill(end, end + buckets, 0u);
+  for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
+  std::uint32_t start = 0;
+  for (std::size_t d = 0; d < buckets; ++d) {
+    const std::uint32_t size = end[d];
+    end[d] = start;  // for now: the next free slot of bucket d
+    start += size;
   }
-  std::uint32_t s0 = 0, s1 = 0, s2 = 0;
-  for (unsigned d = 0; d < 512; ++d) {
-    const std::uint32_t x0 = c0[d], x1 = c1[d];
-    c0[d] = s0;
-    c1[d] = s1;
-    s0 += x0;
-    s1 += x1;
+  for (std::size_t i = 0; i < n; ++i) out[end[a[i] >> shift]++] = a[i];
+  std::uint32_t from = 0;
+  for (std::size_t d = 0; d < buckets; ++d) {
+    const std::uint32_t to = end[d];
+    if (to - from > 32) {
+      std::sort(out + from, out + to);
+    } else {
+      for (std::uint32_t i = from + 1; i < to; ++i) {
+        const std::uint32_t x = out[i];
+        std::uint32_t j = i;
+        for (; j > from && out[j - 1] > x; --j) out[j] = out[j - 1];
+        out[j] = x;
+      }
+    }
+    from = to;
   }
-  for (unsigned d = 0; d < 256; ++d) {
-    const std::uint32_t x2 = c2[d];
-    c2[d] = s2;
-    s2 += x2;
-  }
-  for (std::size_t i = 0; i < n; ++i) scratch[c0[(a[i] >> 6) & 511]++] = a[i];
-  for (std::size_t i = 0; i < n; ++i) a[c1[(scratch[i] >> 15) & 511]++] = scratch[i];
-  for (std::size_t i = 0; i < n; ++i) scratch[c2[a[i] >> 24]++] = a[i];
 }
 
 // The Rice parameter for n tokens: gaps are geometric with p = n / 2^26; of
