@@ -290,6 +290,20 @@ TEST_CASE("token_store: the code round-trips every shape of input", "[token_stor
   inputs.push_back(high);
   // The extremes of the index range.
   inputs.push_back({hd::make_token(0, 1), hd::make_token((1u << 26) - 1, 64)});
+  // Real ranks with a few of the largest (64 = 63 zeros + 1 in the unary
+  // stream): still coded.
+  std::vector<std::uint32_t> tall;
+  for (std::size_t i = 0; i < 3000; ++i) tall.push_back(default_token(rng()));
+  tall = sorted_distinct(tall);
+  for (std::size_t i = 0; i < tall.size(); i += 50) tall[i] |= 63u;
+  inputs.push_back(tall);
+  {
+    store s;
+    s.assign_sorted(tall.data(), tall.size());
+    CHECK(s.sorted_is_coded());
+    s.assign_sorted(cluster.data(), cluster.size());
+    CHECK(s.sorted_is_coded());  // the 8192-bit unary run of the far token included
+  }
   bool saw_coded = false, saw_raw = false;
   for (const auto& in : inputs) {
     store s;
@@ -381,4 +395,31 @@ TEST_CASE("token_store: count_distinct and for_each write nothing (concurrent re
   CHECK(s.size() == before.size());
   CHECK(s == before);
   static_assert(noexcept(s.count_distinct()), "count_distinct is noexcept");
+}
+
+TEST_CASE("token_store: shrink_to_fit keeps the set in the code's size, and grows again", "[token_store]") {
+  hashsketch_test::splitmix64 rng{31};
+  for (std::size_t n : {0u, 5u, 40u, 1000u, 9000u}) {
+    store s;
+    model m;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto t = default_token(rng());
+      s.insert(t);
+      model_insert(m, t);
+    }
+    s.shrink_to_fit();
+    check_equal(s, m);
+    if (!s.never_flushed()) {
+      CHECK(s.buffer_capacity() == 0);
+      CHECK(s.heap_bytes() <= s.sorted_bytes() + 8);
+      if (n >= 1000) CHECK(s.heap_bytes() < 3 * m.size());  // the code, not the bound
+    }
+    for (int i = 0; i < 300; ++i) {
+      const auto t = default_token(rng());
+      s.insert(t);
+      model_insert(m, t);
+      REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+    }
+    check_equal(s, m);
+  }
 }

@@ -154,6 +154,26 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   /// never-flushed stores stay never-flushed while the union fits the buffer).
   void merge(const token_store& other);
 
+  /// Flushes, then releases the buffer's room: heap_bytes() becomes the
+  /// sorted part's (its code, about 2-3 bytes per token, + 8 bytes of pad).
+  /// The next insert allocates the room again (one rebuild). For stores that
+  /// stop growing (finished time-window buckets, results kept at rest). A
+  /// never-flushed store (<= 64 bytes) is left as it is. May allocate;
+  /// strong guarantee.
+  void shrink_to_fit() {
+    if (never_flushed_ || words_ == nullptr) return;
+    flush();
+    const std::size_t keep = raw_ ? std::size_t{count_} : std::size_t{stream_words_} + pad_words;
+    if (keep == capacity_) return;
+    std::uint32_t* block = word_traits::allocate(alloc(), keep);
+    std::memcpy(block, words_, keep * sizeof(std::uint32_t));
+    release();
+    words_ = block;
+    capacity_ = static_cast<std::uint32_t>(keep);
+    buffer_at_ = capacity_;
+    buffer_capacity_ = 0;
+  }
+
   /// Empties the store and releases its memory (heap_bytes() == 0 after).
   void clear() noexcept {
     release();
