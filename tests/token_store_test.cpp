@@ -423,3 +423,57 @@ TEST_CASE("token_store: shrink_to_fit keeps the set in the code's size, and grow
     check_equal(s, m);
   }
 }
+
+TEST_CASE("token_store: random operation sequences against the model", "[token_store]") {
+  // Seeded sequences of every mutation; after each step the store equals
+  // the model and keeps the memory bound.
+  hashsketch_test::splitmix64 rng{0xF00D};
+  for (int run = 0; run < 40; ++run) {
+    store s;
+    model m;
+    const std::uint32_t universe = 1u << (4 + run % 20);  // from 16 to 2^23 indexes: repeats to none
+    auto token = [&] {
+      const std::uint32_t index = static_cast<std::uint32_t>(rng() % universe) * 37u & ((1u << 26) - 1);
+      return (default_token(rng()) & 63u) | (index << 6);
+    };
+    for (int step = 0; step < 400; ++step) {
+      const unsigned op = static_cast<unsigned>(rng() % 100);
+      if (op < 80) {
+        const int count = static_cast<int>(rng() % 40);
+        for (int i = 0; i < count; ++i) {
+          const auto t = token();
+          s.insert(t);
+          model_insert(m, t);
+        }
+      } else if (op < 85) {
+        s.flush();
+      } else if (op < 90) {
+        store other;
+        model mo;
+        const int count = static_cast<int>(rng() % 200);
+        for (int i = 0; i < count; ++i) {
+          const auto t = token();
+          other.insert(t);
+          model_insert(mo, t);
+        }
+        s.merge(other);
+        for (const auto& kv : mo) model_insert(m, kv.second);
+      } else if (op < 93) {
+        s.shrink_to_fit();
+      } else if (op < 96) {
+        store c(s);
+        s = std::move(c);
+      } else if (op < 98) {
+        const auto t = model_tokens(m);
+        s.assign_sorted(t.data(), t.size());
+      } else {
+        s.clear();
+        m.clear();
+      }
+      REQUIRE(s.count_distinct() == m.size());
+      REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+      if (step % 20 == 0) REQUIRE(store_tokens(s) == model_tokens(m));
+    }
+    check_equal(s, m);
+  }
+}
