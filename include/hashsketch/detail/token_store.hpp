@@ -303,18 +303,17 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     std::sort(out, out + buffered_);
     return dedup_sorted(out, buffered_);
   }
-  // t[0..n) sorted by index26 (any rank order within an index): keeps one
-  // token per index, the max rank, in place; returns how many are left.
+  // t[0..n) ascending (as tokens: by index26, then rank): keeps one token
+  // per index, the last = the max rank, in place; returns how many are left.
+  // Branch-free: in the repeat phase half the neighbours share an index.
   static std::size_t dedup_sorted(std::uint32_t* t, std::size_t n) noexcept {
+    if (n == 0) return 0;
     std::size_t w = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (w != 0 && token_index(t[w - 1]) == token_index(t[i])) {
-        t[w - 1] = std::max(t[w - 1], t[i]);
-      } else {
-        t[w++] = t[i];
-      }
+    for (std::size_t i = 1; i < n; ++i) {
+      w += token_index(t[i]) != token_index(t[w]);
+      t[w] = t[i];
     }
-    return w;
+    return w + 1;
   }
   static void bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept;
   static std::size_t merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b, std::size_t nb,
@@ -498,7 +497,8 @@ void token_store<A>::decode_sorted(std::uint32_t* out) const noexcept {
   std::uint64_t chunk = load_le64(unary);
   std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
   std::size_t bit = 0;
-  for (std::size_t i = 0; i < count_; ++i) {
+  const std::size_t n = count_;  // a local: stores to out[] could alias a member
+  for (std::size_t i = 0; i < n; ++i) {
     while (chunk == 0) {
       base += 64;
       chunk = load_le64(unary + base / 8);
@@ -534,7 +534,9 @@ std::size_t token_store<A>::merge_arrays(const std::uint32_t* a, std::size_t na,
     const std::uint32_t ix = token_index(x), iy = token_index(y);
     // Different indexes: the smaller token is the smaller index; the same
     // index: the larger token is the larger rank.
-    out[n++] = ix == iy ? (x > y ? x : y) : (x < y ? x : y);
+    const std::uint32_t larger = x > y ? x : y, smaller = x < y ? x : y;
+    const std::uint32_t same = std::uint32_t{0} - static_cast<std::uint32_t>(ix == iy);  // all ones or 0
+    out[n++] = (larger & same) | (smaller & ~same);
     i += ix <= iy;
     j += iy <= ix;
   }
@@ -545,26 +547,39 @@ std::size_t token_store<A>::merge_arrays(const std::uint32_t* a, std::size_t na,
 }
 
 // Sorts a[0..n) into out (ascending tokens): one pass distributes by the
-// top s bits into 2^s buckets (about 4 tokens each for random indexes), then
-// each bucket is insertion-sorted; a bucket over 32 tokens (only for
+// top s bits into 2^s >= n buckets (at most a few tokens each for random
+// indexes, so the insertion sorts rarely branch the wrong way), then each
+// bucket is insertion-sorted; a bucket over 32 tokens (only for
 // clustered input) gets std::sort, so the worst case stays O(n log n).
 // Two passes over the data instead of a radix sort's four.
 template <class A>
 void token_store<A>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
   unsigned s = 1;
-  while (s < 10 && (std::size_t{8} << s) <= n) ++s;  // 2^s ~ n / 4..8
+  while (s < 13 && (std::size_t{1} << s) < n) ++s;  // 2^s ~ n..2n: most buckets 0-2 tokens
   const unsigned shift = 32 - s;
   const std::size_t buckets = std::size_t{1} << s;
-  std::uint32_t end[1024];  // end[d]: one past bucket d, once distributed
+  std::uint32_t end[8192];  // end[d]: one past bucket d, once distributed
   std::fill(end, end + buckets, 0u);
   for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
-  std::uint32_t start = 0;
+  std::uint32_t start = 0, largest = 0;
   for (std::size_t d = 0; d < buckets; ++d) {
     const std::uint32_t size = end[d];
     end[d] = start;  // for now: the next free slot of bucket d
     start += size;
+    largest = std::max(largest, size);
   }
   for (std::size_t i = 0; i < n; ++i) out[end[a[i] >> shift]++] = a[i];
+  if (largest <= 32) {
+    // Out of order only within a bucket: one insertion sort over the whole
+    // array (no per-bucket loop to mispredict; at most 31 moves a token).
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::uint32_t x = out[i];
+      std::size_t j = i;
+      for (; j > 0 && out[j - 1] > x; --j) out[j] = out[j - 1];
+      out[j] = x;
+    }
+    return;
+  }
   std::uint32_t from = 0;
   for (std::size_t d = 0; d < buckets; ++d) {
     const std::uint32_t to = end[d];
