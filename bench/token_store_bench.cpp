@@ -14,6 +14,8 @@
 //   token_store/xxh3_insert/N   xxh3(key) -> token -> insert (fresh store)
 //   token_store/hll_add/N       hyperloglog<14>::add(key), same keys, warm
 //
+//   token_store/memory/N        not a timing: bytes per distinct key (counters)
+//
 //   bin/hashsketch_bench --benchmark_filter='^token_store/' --benchmark_repetitions=5
 //                        --benchmark_report_aggregates_only=true
 // Times are per iteration (4n inserts): the ratio of two medians at one N is
@@ -137,8 +139,37 @@ void token_store_hll_add(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * s.keys.size()));
 }
 
+// Not a timing: bytes per distinct key at n (counters), for the memory
+// table. as_inserted: right after the n-th insert (buffer partly full);
+// flushed: after flush() (the block at its bound, 4 n + 64 bytes, the room
+// kept for the next inserts); at_rest: after shrink_to_fit() (the code
+// only); code: the sorted part alone.
+void token_store_memory(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const stream& s = stream_for(n);
+  double as_inserted = 0, flushed = 0, at_rest = 0, code = 0, distinct = 0;
+  for (auto _ : state) {
+    hd::token_store<> store;
+    for (std::size_t i = 0; i < n; ++i) store.insert(s.tokens[i]);
+    distinct = static_cast<double>(store.count_distinct());
+    as_inserted = static_cast<double>(store.heap_bytes());
+    store.flush();
+    flushed = static_cast<double>(store.heap_bytes());
+    code = static_cast<double>(store.sorted_bytes());
+    store.shrink_to_fit();
+    at_rest = static_cast<double>(store.heap_bytes());
+    benchmark::DoNotOptimize(store);
+  }
+  state.counters["B_per_key_as_inserted"] = as_inserted / distinct;
+  state.counters["B_per_key_flushed"] = flushed / distinct;
+  state.counters["B_per_key_at_rest"] = at_rest / distinct;
+  state.counters["B_per_key_code"] = code / distinct;
+  state.counters["bound_B_per_key"] = (4 * distinct + 64) / distinct;
+}
+
 }  // namespace
 
+BENCHMARK(token_store_memory)->Name("token_store/memory")->Arg(10)->Arg(100)->Arg(1000)->Arg(4096)->Arg(16384);
 BENCHMARK(token_store_insert)->Name("token_store/insert")->Arg(100)->Arg(1000)->Arg(4096)->Arg(16384);
 BENCHMARK(token_store_dense_max)->Name("token_store/dense_max")->Arg(100)->Arg(1000)->Arg(4096)->Arg(16384);
 BENCHMARK(token_store_xxh3_insert)->Name("token_store/xxh3_insert")->Arg(100)->Arg(1000)->Arg(4096)->Arg(16384);
