@@ -224,8 +224,14 @@ std::string to_redis(const basic_redis_hyperloglog<Allocator>& sketch, redis_enc
     throw incompatible_sketch_error("Redis hashes with MurmurHash64A seed " +
                                     std::to_string(murmur64a_hasher::redis_seed) + ", this sketch uses seed " +
                                     std::to_string(sketch.hasher().seed()));
-  const std::uint8_t* regs = sketch.registers().data();
-  const register_histogram h = sketch.histogram();
+  // The view owns a materialised copy when the sketch is sparse: keep it.
+  const register_view view = sketch.registers();
+  const std::uint8_t* regs = view.data();
+  register_histogram h;
+  if (sketch.is_sparse())
+    detail::kernels().register_histogram(regs, view.size(), h.data());
+  else
+    h = sketch.histogram();
   bool fits_sparse = true;
   for (std::size_t v = detail::redis_sparse_val_max_value + 1; v < h.size(); ++v)
     if (h[v] != 0) fits_sparse = false;
@@ -291,8 +297,9 @@ void merge(basic_sketch<Family, P, H1, A1, L1>& into, const basic_sketch<Family,
                                       std::to_string(from.hasher().seed()) +
                                       "): the same key lands in different registers");
     std::uint8_t* dst = detail::register_access::data(into);
-    const std::uint8_t* src = from.registers().data();
-    for (std::size_t i = 0; i < from.registers().size(); ++i)
+    const register_view view = from.registers();  // owns a copy if `from` is sparse
+    const std::uint8_t* src = view.data();
+    for (std::size_t i = 0; i < view.size(); ++i)
       if (src[i] > dst[i]) dst[i] = src[i];
     detail::register_access::registers_changed(into);
   }
