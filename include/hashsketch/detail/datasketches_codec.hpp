@@ -33,7 +33,7 @@
 #include "../estimators.hpp"
 #include "bits.hpp"
 #include "bytes.hpp"
-#include "packed6.hpp"
+#include "kernel_table.hpp"  // pack6 / unpack6 (packed6.hpp layout), per CPU
 
 namespace hashsketch {
 namespace detail {
@@ -297,8 +297,8 @@ inline void decode_hll6(const unsigned char* a, std::size_t k, std::size_t p_mas
   // 4 registers per 3 bytes (k is a multiple of 16), then one padding byte
   // that the writer leaves zero (it lets a reader load 16 bits at any slot).
   const std::size_t groups = k / 4;
-  if (p_mask + 1 == k) {  // no fold: 8 registers per step (packed6.hpp); 6 bits never exceed 63
-    (void)unpack6(a, k, dst, max_value);
+  if (p_mask + 1 == k) {  // no fold: the kernel table's unpack6 (packed6.hpp); 6 bits never exceed 63
+    (void)kernels().unpack6(a, k, dst, max_value);
     if (a[3 * groups] != 0) fail("HLL_6 padding byte is not zero");
     return;
   }
@@ -507,7 +507,7 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
   if (tgt == 2) {
     std::memcpy(a, regs, k);
   } else if (tgt == 1) {
-    pack6(regs, k, a);  // 8 registers per step; the padding byte stays zero
+    kernels().pack6(regs, k, a);  // packed6.hpp's layout, per CPU; the padding byte stays zero
   } else {
     // nibble = min(register − cur_min, 15): 15 marks an exception (aux).
     auto nib = [cur_min](std::uint8_t r) {
