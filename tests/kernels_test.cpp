@@ -216,6 +216,55 @@ TEST_CASE("every supported kernel set packs and unpacks 6-bit registers like the
     }
 }
 
+TEST_CASE("every supported kernel set packs and unpacks 4-bit registers like the scalar reference") {
+  // pack4 / unpack4 (DataSketches HLL_4): every even length up to 300 (every
+  // vector tail), 2^12 and 2^16, unaligned pointers, bases 0..49 (cur_min),
+  // registers from base up to 63 so that some clamp to 15, and nibble bytes
+  // that are arbitrary (every nibble value, 15s included) for unpacking.
+  std::mt19937_64 rng(44);
+  const kernel_table& ref = reference();
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 0; n <= 300; n += 2) lengths.push_back(n);
+  for (std::size_t n : {4096u, 65536u}) lengths.push_back(n);
+  for (const kernel_table* k : supported_sets())
+    for (std::size_t n : lengths)
+      for (unsigned base : {0u, 1u, 7u, 49u}) {
+        const std::size_t offset = n % 3;
+        INFO("isa " << k->isa << ", n " << n << ", base " << base);
+        std::vector<std::uint8_t> regs_buf(n + offset);
+        for (auto& r : regs_buf)
+          r = static_cast<std::uint8_t>(base + (rng() % 4 == 0 ? rng() % (64 - base) : rng() % std::min(16u, 64 - base)));
+        const std::uint8_t* regs = regs_buf.data() + offset;
+        std::vector<unsigned char> got(n / 2 + 40, 0xEE), want(n / 2 + 40, 0xEE);
+        const std::size_t words = (n + 63) / 64;
+        std::vector<std::uint64_t> exc_got(words + 1, 0x5A5A), exc_want(words + 1, ~std::uint64_t{0});
+        k->pack4(regs, n, base, got.data() + 1, exc_got.data());
+        ref.pack4(regs, n, base, want.data() + 1, exc_want.data());
+        CHECK(got == want);
+        CHECK(std::equal(exc_got.begin(), exc_got.begin() + static_cast<std::ptrdiff_t>(words), exc_want.begin()));
+        CHECK(exc_got[words] == 0x5A5A);  // nothing past the ⌈n/64⌉ words
+        std::size_t expected_marked = 0, wrong = 0;  // the reference against the definition
+        for (std::size_t i = 0; i < n; ++i) {
+          const unsigned d = regs[i] - base, nib = d < 15 ? d : 15u;
+          wrong += ((want[1 + i / 2] >> (4 * (i % 2))) & 15u) != nib;
+          wrong += ((exc_want[i / 64] >> (i % 64)) & 1u) != (nib == 15u);
+        }
+        for (std::size_t i = n; i < 64 * words; ++i) wrong += (exc_want[i / 64] >> (i % 64)) & 1u;
+        CHECK(wrong == 0);
+        // Unpack arbitrary nibbles from a block that ends at the n/2 bytes.
+        std::vector<unsigned char> nibbles(n / 2);
+        for (auto& b : nibbles) b = static_cast<unsigned char>(rng() % 3 == 0 ? 0xFFu : rng());
+        for (unsigned char b : nibbles) expected_marked += ((b & 15u) == 15u) + ((b >> 4) == 15u);
+        std::vector<std::uint8_t> out_got(n + 40, 0xAB), out_want(n + 40, 0xAB);
+        CHECK(k->unpack4(nibbles.data(), n, base, out_got.data() + 1) == expected_marked);
+        CHECK(ref.unpack4(nibbles.data(), n, base, out_want.data() + 1) == expected_marked);
+        CHECK(out_got == out_want);
+        for (std::size_t i = 0; i < n; ++i)
+          wrong += out_want[1 + i] != base + ((nibbles[i / 2] >> (4 * (i % 2))) & 15u);
+        CHECK(wrong == 0);
+      }
+}
+
 TEST_CASE("the histogram kernels count registers in narrow, wide and mixed value ranges") {
   // register_histogram prunes per 1024-register block by value range: blocks
   // of one value, of 28 values (the widest pruned), of 29 (the fallback), at

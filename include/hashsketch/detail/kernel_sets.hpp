@@ -32,7 +32,9 @@ inline const kernel_table& isa_table_scalar() noexcept {
                               &xxh3_batch_scalar,
                               &xxh3_max_update_scalar,
                               &pack6_scalar,
-                              &unpack6_scalar};
+                              &unpack6_scalar,
+                              &pack4_scalar,
+                              &unpack4_scalar};
   return t;
 }
 
@@ -48,7 +50,9 @@ inline const kernel_table& isa_table_sse2() noexcept {
                               &xxh3_batch_scalar,
                               &xxh3_max_update_scalar,
                               &pack6_scalar,
-                              &unpack6_scalar};
+                              &unpack6_scalar,
+                              &pack4_scalar,
+                              &unpack4_scalar};
   return t;
 }
 
@@ -63,7 +67,9 @@ inline const kernel_table& isa_table_avx2() noexcept {
                               &xxh3_batch_avx2,
                               &xxh3_max_update_avx2,
                               &pack6_avx2,
-                              &unpack6_avx2};
+                              &unpack6_avx2,
+                              &pack4_avx2,
+                              &unpack4_avx2};
   return t;
 }
 
@@ -82,7 +88,9 @@ inline const kernel_table& isa_table_avx512() noexcept {
                    &xxh3_batch_avx2,
                    &xxh3_max_update_avx2,
                    &pack6_avx2,
-                   &unpack6_avx2};
+                   &unpack6_avx2,
+                   &pack4_avx2,
+                   &unpack4_avx2};
     if (x86_has("avx512vbmi")) {
       k.register_stats = &register_stats_avx512;
       k.merge_stats = &merge_stats_avx512;
@@ -111,7 +119,9 @@ inline const kernel_table& isa_table_neon() noexcept {
                               &xxh3_batch_scalar,
                               &xxh3_max_update_scalar,
                               &pack6_scalar,
-                              &unpack6_scalar};
+                              &unpack6_scalar,
+                              &pack4_scalar,
+                              &unpack4_scalar};
   return t;
 }
 #endif

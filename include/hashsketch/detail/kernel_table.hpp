@@ -105,6 +105,10 @@ struct kernel_table {
   // (references and layout: packed6.hpp).
   void (*pack6)(const std::uint8_t* regs, std::size_t n, unsigned char* dst) noexcept;
   bool (*unpack6)(const unsigned char* src, std::size_t n, std::uint8_t* dst, unsigned limit) noexcept;
+  // 4-bit packing of the DataSketches HLL_4 codec (references: packed4.hpp).
+  void (*pack4)(const std::uint8_t* regs, std::size_t n, unsigned base, unsigned char* dst,
+                std::uint64_t* exceptions) noexcept;
+  std::size_t (*unpack4)(const unsigned char* src, std::size_t n, unsigned base, std::uint8_t* dst) noexcept;
 };
 
 /// Every kernel-set name the library knows, best last.

@@ -4,7 +4,7 @@
 // AVX2 kernels: 32-byte max for merge, a shuffle + sum-of-absolute-differences
 // formulation of register_stats (pruned per block by value range), the
 // histogram by compares per value range, 6-bit pack/unpack 32 registers per
-// step, and XXH3 of four 8-byte keys per vector with
+// step, 4-bit pack/unpack 64 per step, and XXH3 of four 8-byte keys per vector with
 // the 64-bit multiply built from three 32×32→64 multiplies. Every function
 // carries target("avx2"), so the including TU needs no -mavx2. Compiles to
 // nothing off x86.
@@ -400,6 +400,75 @@ inline void register_histogram_avx2(const std::uint8_t* regs, std::size_t n, std
   }
   if (i < n) accumulate_histogram_split(regs + i, n - i, c);
   for (std::size_t v = 0; v < 64; ++v) counts[v] = c[v];
+}
+
+// 4-bit packing (DataSketches HLL_4; references and layout in packed4.hpp),
+// 64 registers ↔ 32 bytes per step.
+
+/// pack4_scalar's contract: subtract base, clamp at 15 (min), then one
+/// multiply-add per byte pair gives lo + 16·hi in each 16-bit lane, and a
+/// saturating pack (values ≤ 255) with a 64-bit-lane permute puts the 32
+/// bytes in order; a compare with 15 and a byte movemask give the 64 bits of
+/// the exceptions' bitmap.
+HASHSKETCH_TARGET("avx2")
+inline void pack4_avx2(const std::uint8_t* regs, std::size_t n, unsigned base, unsigned char* dst,
+                       std::uint64_t* exceptions) noexcept {
+  const __m256i b = _mm256_set1_epi8(static_cast<char>(base));
+  const __m256i fifteen = _mm256_set1_epi8(15);
+  const __m256i pairs = _mm256_set1_epi16(0x1001);  // bytes (1, 16)
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(regs + i));
+    __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(regs + i + 32));
+    x = _mm256_min_epu8(_mm256_sub_epi8(x, b), fifteen);
+    y = _mm256_min_epu8(_mm256_sub_epi8(y, b), fifteen);
+    exceptions[i / 64] =
+        static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, fifteen))) |
+        static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(y, fifteen))))
+            << 32;
+    x = _mm256_maddubs_epi16(x, pairs);
+    y = _mm256_maddubs_epi16(y, pairs);
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(x, y), 0xD8);  // lanes 0, 2, 1, 3
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i / 2), packed);
+  }
+  if (i < n) pack4_scalar(regs + i, n - i, base, dst + i / 2, exceptions + i / 64);
+}
+
+/// unpack4_scalar's contract: low and high nibbles of 32 bytes, interleaved
+/// back into slot order (unpack within 128-bit lanes, then a lane permute),
+/// plus base; the 15s are counted by subtracting compare masks from byte
+/// counters (≤ 2 per step per byte: flushed by a sum of absolute
+/// differences every 127 steps).
+HASHSKETCH_TARGET("avx2")
+inline std::size_t unpack4_avx2(const unsigned char* src, std::size_t n, unsigned base, std::uint8_t* dst) noexcept {
+  const __m256i b = _mm256_set1_epi8(static_cast<char>(base));
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  const __m256i zero = _mm256_setzero_si256();
+  std::uint64_t marked = 0;
+  __m256i count = zero;
+  unsigned steps = 0;
+  std::size_t j = 0;
+  for (; j + 64 <= n; j += 64) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j / 2));
+    const __m256i lo = _mm256_and_si256(x, low4);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low4);
+    count = _mm256_sub_epi8(count, _mm256_cmpeq_epi8(lo, low4));
+    count = _mm256_sub_epi8(count, _mm256_cmpeq_epi8(hi, low4));
+    const __m256i a = _mm256_unpacklo_epi8(lo, hi);  // slots 0..15 | 32..47
+    const __m256i c = _mm256_unpackhi_epi8(lo, hi);  // slots 16..31 | 48..63
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + j),
+                        _mm256_add_epi8(_mm256_permute2x128_si256(a, c, 0x20), b));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + j + 32),
+                        _mm256_add_epi8(_mm256_permute2x128_si256(a, c, 0x31), b));
+    if (++steps == 127) {
+      marked += avx2_hsum64(_mm256_sad_epu8(count, zero));
+      count = zero;
+      steps = 0;
+    }
+  }
+  marked += avx2_hsum64(_mm256_sad_epu8(count, zero));
+  if (j < n) marked += unpack4_scalar(src + j / 2, n - j, base, dst + j);
+  return static_cast<std::size_t>(marked);
 }
 
 // XXH3 of 8-byte keys (formula in kernels_scalar.hpp), four per vector.
