@@ -5,6 +5,7 @@
 // across precisions), estimates against Airlift's cardinality(), and hostile
 // bytes (every truncation, byte flips) — the last under ASan/UBSan.
 #include "hashsketch_catch.hpp"
+#include "support/splitmix64.hpp"
 
 #include <hashsketch/hashsketch.hpp>
 #include <hashsketch/presto.hpp>
@@ -170,6 +171,53 @@ std::string hex64(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
+}
+
+}  // namespace
+
+namespace {
+
+// The hashes of the manifest's keys [lo, hi) ("i64": the Java long i, "utf8":
+// the string "k" + i), as approx_set hashes them.
+std::vector<std::uint64_t> key_hashes(const std::string& key_type, std::uint64_t lo, std::uint64_t hi) {
+  const hs::presto_hasher h;
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t i = lo; i < hi; ++i)
+    out.push_back(key_type == "i64" ? h(static_cast<std::int64_t>(i)) : h(std::string_view("k" + std::to_string(i))));
+  return out;
+}
+
+// Airlift's SparseHll of the hashes, rebuilt from the format's rule alone:
+// one entry per 26-bit prefix, the largest v, ascending (uint32) order.
+std::vector<std::uint32_t> sparse_entries_of(const std::vector<std::uint64_t>& hashes) {
+  std::map<std::uint32_t, std::uint32_t> by_prefix;
+  for (const std::uint64_t h : hashes) {
+    const std::uint32_t e = hs::detail::presto_sparse_entry(h);
+    auto& slot = by_prefix[e >> 6];
+    slot = std::max(slot, e);
+  }
+  std::vector<std::uint32_t> out;
+  for (const auto& kv : by_prefix) out.push_back(kv.second);
+  return out;
+}
+
+// The number of distinct 26-bit prefixes of the keys [lo, hi) (= the entry
+// count of Airlift's sparse sketch of them, however large). Cached: the
+// 10^6-key ranges recur at every p.
+std::size_t distinct_prefixes(const std::string& key_type, std::uint64_t lo, std::uint64_t hi) {
+  static std::map<std::string, std::size_t> cache;
+  const std::string k = key_type + "/" + std::to_string(lo) + "/" + std::to_string(hi);
+  auto it = cache.find(k);
+  if (it != cache.end()) return it->second;
+  std::vector<std::uint64_t> prefixes = key_hashes(key_type, lo, hi);
+  for (auto& h : prefixes) h >>= 38;
+  std::sort(prefixes.begin(), prefixes.end());
+  const auto n = static_cast<std::size_t>(std::unique(prefixes.begin(), prefixes.end()) - prefixes.begin());
+  return cache.emplace(k, n).first->second;
+}
+
+std::vector<std::uint32_t> entries_of_image(const bytes& image) {
+  return hs::detail::presto_sparse_entries(image.data(), image.size());
 }
 
 }  // namespace
@@ -430,6 +478,91 @@ TEST_CASE("Airlift's own serialization test vectors", "[presto][airlift-tests]")
     CHECK(a.registers()[3] == 5);
     CHECK(a.registers()[4] == 1);
   }
+}
+
+TEST_CASE("a sparse entry is Airlift's SparseHll.encode and reads back to the hash's registers at every p",
+          "[presto][sparse]") {
+  hashsketch_test::splitmix64 rng{20};
+  std::vector<std::uint64_t> hashes = {0, 1, ~std::uint64_t{0}, std::uint64_t{1} << 38, (std::uint64_t{1} << 38) - 1,
+                                       std::uint64_t{1} << 37, std::uint64_t{0x3ffffff} << 38};
+  for (int i = 0; i < 20000; ++i) hashes.push_back(rng() >> (i % 40));  // long runs of leading zeros too
+  for (const std::uint64_t h : hashes) {
+    INFO(hex64(h));
+    const std::uint32_t e = hs::detail::presto_sparse_entry(h);
+    // The field rule, bit by bit: prefix = top 26 bits, v = leading zeros of the low 38 (38 if none set).
+    REQUIRE((e >> 6) == (h >> 38));
+    const std::uint64_t low = h & ((std::uint64_t{1} << 38) - 1);
+    unsigned v = 0;
+    while (v < 38 && !(low & (std::uint64_t{1} << (37 - v)))) ++v;
+    REQUIRE((e & 63u) == v);
+    // The entry's stand-in hash encodes to the same entry and locates like h.
+    REQUIRE(hs::detail::presto_sparse_entry(hs::detail::presto_sparse_entry_hash(e)) == e);
+    for (unsigned p : {4u, 11u, 12u, 14u, 16u}) {
+      with_p(p, [&](auto pc) {
+        constexpr unsigned P = decltype(pc)::value;
+        std::size_t i1, i2;
+        std::uint8_t r1, r2;
+        hs::leading_zeros_addressing::locate<P>(h, i1, r1);
+        hs::leading_zeros_addressing::locate<P>(hs::detail::presto_sparse_entry_hash(e), i2, r2);
+        REQUIRE(i1 == i2);
+        REQUIRE(r1 == r2);
+      });
+    }
+  }
+}
+
+TEST_CASE("every sparse reference image is the SPARSE_V2 of its keys' entries, byte for byte", "[presto][sparse][vectors]") {
+  std::size_t checked = 0;
+  for (const auto& r : rows()) {
+    if (r.dense()) continue;
+    INFO(r.name());
+    REQUIRE(r.has_keys());
+    const bytes image = r.image();
+    const std::vector<std::uint32_t> ours = sparse_entries_of(key_hashes(r["key_type"], r.lo(), r.hi()));
+    // The reader hands back exactly the entries Airlift kept …
+    CHECK(entries_of_image(image) == ours);
+    // … and the writer, given the same ascending list, writes Airlift's bytes.
+    CHECK(hs::detail::presto_encode_sparse_v2(r.p(), ours.data(), ours.size()) == image);
+    // Never more entries than a merged or deserialised Airlift sketch keeps
+    // (the JVM layout of the no-compressed-oops set allows 2 more).
+    CHECK(ours.size() <= hs::detail::presto_sparse_max_merged_entries(r.p()) + (r["set"] == "default" ? 0 : 2));
+    ++checked;
+  }
+  CHECK(checked == 141);
+}
+
+TEST_CASE("Airlift's sparse limit: keys added one by one stay sparse up to presto_sparse_max_entries(p)",
+          "[presto][sparse][vectors]") {
+  CHECK(hs::detail::presto_sparse_max_entries(11) == 251);
+  CHECK(hs::detail::presto_sparse_max_entries(12) == 511);
+  CHECK(hs::detail::presto_sparse_max_entries(14) == 2051);
+  CHECK(hs::detail::presto_sparse_max_entries(16) == 8191);
+  CHECK(hs::detail::presto_sparse_max_merged_entries(12) == 516);
+  std::size_t checked = 0;
+  for (const auto& r : rows()) {
+    if (r["set"] != "default") continue;
+    INFO(r.name());
+    const bool added_from_empty = r["kind"] == "build" || (r["kind"] == "conversion" && r["role"] != "deserialized_last_sparse_plus_same_key");
+    if (!added_from_empty || r["role"] == "make_dense" || !r.has_keys()) continue;
+    const std::size_t k = distinct_prefixes(r["key_type"], r.lo(), r.hi());
+    // Airlift's own choice on every sketch built from empty is the rule's.
+    CHECK(!r.dense() == (k <= hs::detail::presto_sparse_max_entries(r.p())));
+    if (r["kind"] == "conversion") CHECK(k == hs::detail::presto_sparse_max_entries(r.p()) + (r.dense() ? 1 : 0));
+    ++checked;
+  }
+  CHECK(checked >= 64 + 16);
+}
+
+TEST_CASE("the SPARSE_V2 writer: Airlift's own sparse vectors, and defects it refuses to write", "[presto][sparse]") {
+  const bytes empty = {0x02, 0x0c, 0x00, 0x00};  // empty_approx_set(), TestSparseSerialization.testEmpty
+  CHECK(hs::detail::presto_encode_sparse_v2(12, nullptr, 0) == empty);
+  const std::uint8_t key = 0x40;  // TestSparseSerialization.testSingle
+  const std::uint32_t e = hs::detail::presto_sparse_entry(hs::presto_hasher{}(&key, 1));
+  CHECK(hs::detail::presto_encode_sparse_v2(12, &e, 1) == bytes{0x02, 0x0c, 0x01, 0x00, 0x42, 0x34, 0x20, 0x21});
+  CHECK_THROWS_AS(hs::detail::presto_encode_sparse_v2(12, 2, [&](auto&& emit) { emit(e); }), std::logic_error);
+  CHECK_THROWS_AS(hs::detail::presto_encode_sparse_v2(12, 1, [&](auto&& emit) { emit(e); emit(e + 64); }),
+                  std::logic_error);
+  CHECK_THROWS_AS(hs::detail::presto_encode_sparse_v2(12, 0x8000, [](auto&&) {}), std::length_error);
 }
 
 TEST_CASE("add(std::int64_t) hashes like approx_set(bigint), negatives included", "[presto][hash]") {
