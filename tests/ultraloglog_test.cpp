@@ -442,6 +442,45 @@ TEST_CASE("ultraloglog: union, histogram and FGRA-pass kernels of every instruct
   CHECK(std::string(hashsketch::detail::ull_kernels().isa) == hashsketch::active_isa());
 }
 
+TEST_CASE("ultraloglog: the union kernel of every instruction set equals the scalar one on every byte pair", "[ultraloglog][kernels]") {
+  // All 256 × 256 byte pairs (every valid pair at every P = 4 … 16 is among
+  // them, the invalid ones too), laid out so that each pair meets every lane
+  // position: the 65536 pairs at offsets 0 … 64 of the buffers, and every
+  // tail length 0 … 300 (the masked AVX-512 tail, the scalar SSE2/AVX2/NEON
+  // tails, the 4-vector AVX-512 loop), each against the scalar reference.
+  using hashsketch::detail::ull_kernels_for;
+  const hashsketch::detail::ull_kernel_table* ref = ull_kernels_for("scalar");
+  REQUIRE(ref != nullptr);
+  std::vector<std::uint8_t> a(65536 + 64), b(65536 + 64);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<std::uint8_t>(i >> 8);
+    b[i] = static_cast<std::uint8_t>(i);
+  }
+  int tested = 0;
+  for (const char* isa : hashsketch::detail::all_isa_names) {
+    const hashsketch::detail::ull_kernel_table* k = ull_kernels_for(isa);
+    if (k == nullptr) continue;
+    ++tested;
+    std::size_t mismatches = 0;
+    for (std::size_t offset = 0; offset <= 64; offset += 1) {
+      std::vector<std::uint8_t> x(a.begin() + static_cast<std::ptrdiff_t>(offset), a.end()), y = x;
+      ref->merge(x.data(), b.data(), 65536);
+      k->merge(y.data(), b.data(), 65536);
+      mismatches += x != y;
+    }
+    for (std::size_t n = 0; n <= 300; ++n) {
+      // the bytes just after n must stay untouched
+      std::vector<std::uint8_t> x(a.begin() + 20000, a.begin() + 20000 + 320), y = x;
+      ref->merge(x.data(), b.data() + 7, n);
+      k->merge(y.data(), b.data() + 7, n);
+      mismatches += x != y;
+    }
+    INFO(isa);
+    CHECK(mismatches == 0);
+  }
+  CHECK(tested >= 1);
+}
+
 TEST_CASE("ultraloglog: derived constants", "[ultraloglog]") {
   using hashsketch::detail::ull_math;
   // η_i, V from τ (Ertl 2024); hash4j's published values for comparison.

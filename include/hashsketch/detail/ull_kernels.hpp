@@ -190,61 +190,81 @@ inline void ull_merge_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size
 }
 
 // AVX2 and AVX-512BW have a byte shuffle, so the three cases become one table
-// lookup: index = 4·min(d, 3) + (lo & 3) (4·d is (hi & FC) − (lo & FC)), and
-// ull_extra_table[index] = (4 | (lo & 3)) >> d & 3.
-//   d = 0: 0 1 2 3   d = 1: 2 2 3 3   d = 2: 1 1 1 1   d ≥ 3: 0 0 0 0
+// lookup on one saturating subtraction:
+//   index = (hi | 3) − lo = 4·d + 3 − (lo & 3)   (≥ 0: hi ≥ lo; d = 0 … 63)
+// which tells d and lo & 3 apart for d ≤ 3; min(index, 15) sends every d ≥ 3
+// to the zero entries. ull_extra_table[index] = (4 | (lo & 3)) >> d & 3:
+//   index 0–3  (d = 0, lo & 3 = 3 … 0): 3 2 1 0
+//   index 4–7  (d = 1, lo & 3 = 3 … 0): 3 3 2 2
+//   index 8–11 (d = 2):                 1 1 1 1
+//   index 12–15 (d = 3, and d > 3 after the min): 0 0 0 0
+// Seven operations a vector (max, min, or, subs, min, shuffle, or) instead
+// of HyperLogLog's one max (the earlier kernel took ten).
+#define HASHSKETCH_ULL_EXTRA_TABLE_16 3, 2, 1, 0, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0
 HASHSKETCH_TARGET("avx2")
-inline __m256i ull_union_avx2(__m256i a, __m256i b) noexcept {
-  const __m256i table = _mm256_setr_epi8(0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
-                                         0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0);
-  const __m256i top = _mm256_set1_epi8(static_cast<char>(0xFC));
+inline __m256i ull_union_avx2(__m256i a, __m256i b, __m256i table) noexcept {
   const __m256i hi = _mm256_max_epu8(a, b), lo = _mm256_min_epu8(a, b);
-  const __m256i lo_top = _mm256_and_si256(lo, top);
-  const __m256i four_d = _mm256_sub_epi8(_mm256_and_si256(hi, top), lo_top);
-  const __m256i index = _mm256_or_si256(_mm256_min_epu8(four_d, _mm256_set1_epi8(12)), _mm256_xor_si256(lo, lo_top));
-  return _mm256_or_si256(hi, _mm256_shuffle_epi8(table, index));
+  const __m256i index = _mm256_subs_epu8(_mm256_or_si256(hi, _mm256_set1_epi8(3)), lo);
+  const __m256i extra = _mm256_shuffle_epi8(table, _mm256_min_epu8(index, _mm256_set1_epi8(15)));
+  return _mm256_or_si256(hi, extra);
 }
 
 HASHSKETCH_TARGET("avx2")
 inline void ull_merge_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  const __m256i table = _mm256_setr_epi8(HASHSKETCH_ULL_EXTRA_TABLE_16, HASHSKETCH_ULL_EXTRA_TABLE_16);
   std::size_t i = 0;
   for (; i + 64 <= n; i += 64) {
     const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i));
     const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i + 32));
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
     const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), ull_union_avx2(a0, b0));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 32), ull_union_avx2(a1, b1));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), ull_union_avx2(a0, b0, table));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 32), ull_union_avx2(a1, b1, table));
   }
   for (; i + 32 <= n; i += 32) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), ull_union_avx2(a, b));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), ull_union_avx2(a, b, table));
   }
   ull_merge_scalar(dst + i, src + i, n - i);
 }
 
-// AVX-512BW: the table lookup of the AVX2 kernel on 64 bytes.
+// AVX-512BW: the lookup of the AVX2 kernel on 64 bytes, four vectors an
+// iteration (as merge_max_avx512), and a masked tail instead of a scalar one.
+HASHSKETCH_TARGET("avx512f,avx512bw")
+inline __m512i ull_union_avx512(__m512i a, __m512i b, __m512i table) noexcept {
+  const __m512i hi = _mm512_max_epu8(a, b), lo = _mm512_min_epu8(a, b);
+  const __m512i index = _mm512_subs_epu8(_mm512_or_si512(hi, _mm512_set1_epi8(3)), lo);
+  const __m512i extra = _mm512_shuffle_epi8(table, _mm512_min_epu8(index, _mm512_set1_epi8(15)));
+  return _mm512_or_si512(hi, extra);
+}
+
 HASHSKETCH_TARGET("avx512f,avx512bw")
 inline void ull_merge_avx512(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
-  alignas(64) static const std::uint8_t extra[64] = {0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
-                                                     0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
-                                                     0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0,  //
-                                                     0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0};
-  const __m512i table = _mm512_loadu_si512(extra);
-  const __m512i top = _mm512_set1_epi8(static_cast<char>(0xFC)), twelve = _mm512_set1_epi8(12);
+  alignas(64) static const std::uint8_t extra[64] = {HASHSKETCH_ULL_EXTRA_TABLE_16, HASHSKETCH_ULL_EXTRA_TABLE_16,
+                                                     HASHSKETCH_ULL_EXTRA_TABLE_16, HASHSKETCH_ULL_EXTRA_TABLE_16};
+  const __m512i table = _mm512_load_si512(extra);
   std::size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    const __m512i a = _mm512_loadu_si512(dst + i);
-    const __m512i b = _mm512_loadu_si512(src + i);
-    const __m512i hi = _mm512_max_epu8(a, b), lo = _mm512_min_epu8(a, b);
-    const __m512i lo_top = _mm512_and_si512(lo, top);
-    const __m512i four_d = _mm512_sub_epi8(_mm512_and_si512(hi, top), lo_top);
-    const __m512i index = _mm512_or_si512(_mm512_min_epu8(four_d, twelve), _mm512_xor_si512(lo, lo_top));
-    _mm512_storeu_si512(dst + i, _mm512_or_si512(hi, _mm512_shuffle_epi8(table, index)));
+  for (; i + 256 <= n; i += 256) {
+    const __m512i u0 = ull_union_avx512(_mm512_loadu_si512(dst + i), _mm512_loadu_si512(src + i), table);
+    const __m512i u1 = ull_union_avx512(_mm512_loadu_si512(dst + i + 64), _mm512_loadu_si512(src + i + 64), table);
+    const __m512i u2 = ull_union_avx512(_mm512_loadu_si512(dst + i + 128), _mm512_loadu_si512(src + i + 128), table);
+    const __m512i u3 = ull_union_avx512(_mm512_loadu_si512(dst + i + 192), _mm512_loadu_si512(src + i + 192), table);
+    _mm512_storeu_si512(dst + i, u0);
+    _mm512_storeu_si512(dst + i + 64, u1);
+    _mm512_storeu_si512(dst + i + 128, u2);
+    _mm512_storeu_si512(dst + i + 192, u3);
   }
-  ull_merge_avx2(dst + i, src + i, n - i);
+  for (; i + 64 <= n; i += 64)
+    _mm512_storeu_si512(dst + i, ull_union_avx512(_mm512_loadu_si512(dst + i), _mm512_loadu_si512(src + i), table));
+  if (i < n) {  // masked tail: no scalar loop, no access past n
+    const std::size_t left = n - i;
+    const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1u;
+    const __m512i a = _mm512_maskz_loadu_epi8(m, dst + i), b = _mm512_maskz_loadu_epi8(m, src + i);
+    _mm512_mask_storeu_epi8(dst + i, m, ull_union_avx512(a, b, table));
+  }
 }
+#undef HASHSKETCH_ULL_EXTRA_TABLE_16
 
 // The FGRA pass with gathers: 8 register bytes widened to 32-bit indices,
 // two 4-double gathers (AVX2) or one 8-double gather (AVX-512) from the
@@ -324,18 +344,17 @@ inline ull_pass_result ull_pass_avx512(const std::uint8_t* regs, std::size_t n, 
 #endif  // HASHSKETCH_ARCH_X86
 
 #if defined(HASHSKETCH_ARCH_AARCH64)
-// NEON: the table lookup of the AVX2 kernel (vqtbl1q_u8).
+// NEON: the lookup of the AVX2 kernel; vqtbl1q_u8 already returns 0 for an
+// index ≥ 16 (every d ≥ 4), so no min is needed: six operations a vector.
 inline void ull_merge_neon(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
-  static const std::uint8_t extra[16] = {0, 1, 2, 3, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0};
+  static const std::uint8_t extra[16] = {3, 2, 1, 0, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0};
   const uint8x16_t table = vld1q_u8(extra);
-  const uint8x16_t top = vdupq_n_u8(0xFC), twelve = vdupq_n_u8(12);
+  const uint8x16_t three = vdupq_n_u8(3);
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const uint8x16_t a = vld1q_u8(dst + i), b = vld1q_u8(src + i);
     const uint8x16_t hi = vmaxq_u8(a, b), lo = vminq_u8(a, b);
-    const uint8x16_t lo_top = vandq_u8(lo, top);
-    const uint8x16_t four_d = vsubq_u8(vandq_u8(hi, top), lo_top);
-    const uint8x16_t index = vorrq_u8(vminq_u8(four_d, twelve), veorq_u8(lo, lo_top));
+    const uint8x16_t index = vqsubq_u8(vorrq_u8(hi, three), lo);
     vst1q_u8(dst + i, vorrq_u8(hi, vqtbl1q_u8(table, index)));
   }
   ull_merge_scalar(dst + i, src + i, n - i);
