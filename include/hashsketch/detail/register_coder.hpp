@@ -1,0 +1,203 @@
+#ifndef HASHSKETCH_DETAIL_REGISTER_CODER_HPP
+#define HASHSKETCH_DETAIL_REGISTER_CODER_HPP
+
+// The native format's dense_compact payload (encoding 3, docs/FORMAT.md):
+// m register bytes entropy-coded with a static-model rANS (Duda, "Asymmetric
+// numeral systems", arXiv:1311.2540; the 32-bit state / 16-bit word variant),
+// four interleaved states so the decoder's four dependency chains overlap.
+//   u8      first symbol s0 of the model
+//   u8      symbol count − 1 (c − 1; the model covers s0 … s0 + c − 1 ≤ 255)
+//   c × varint  quantised frequency f_s, Σ f_s = M = 2^b with b = min(log2 m, 12);
+//               f_s0 and f_(s0+c−1) nonzero (the range is tight)
+//   4 × u32 the decoder's initial states x0 … x3, each in [2^16, 2^32)
+//   u16 …   the renormalisation words, in the order the decoder reads them
+// Register i is decoded from state i mod 4. The model is exactly what the
+// writer computes from the register histogram in integers (below), so the
+// reader recomputes it from the decoded registers and refuses any other:
+// one image per register array, like the other encodings. Nothing is
+// recomputed from floating point, so every platform decodes the same bytes.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../errors.hpp"
+#include "bit_io.hpp"
+#include "bytes.hpp"
+
+namespace hashsketch {
+namespace detail {
+
+constexpr unsigned rans_max_scale_bits = 12;        // M ≤ 4096: a 16 KiB decode table
+constexpr std::uint32_t rans_lower = 1u << 16;      // L: states live in [L, 2^32)
+constexpr unsigned rans_streams = 4;                // interleaved states
+
+/// b = min(log2 m, 12) for m = 2^P registers (m a power of two ≥ 4).
+inline unsigned rans_scale_bits(std::size_t m) noexcept {
+  unsigned p = 0;
+  while ((std::size_t{1} << p) < m) ++p;
+  return p < rans_max_scale_bits ? p : rans_max_scale_bits;
+}
+
+/// The quantised model: f_s summing to M = 2^b from counts summing to m. For
+/// m ≤ 4096 the counts themselves (M = m, no loss). Above, each count scaled
+/// by M/m rounding half up, a present symbol at least 1, and the sum fixed
+/// on the largest frequencies (lowest symbol first on ties). Integers only.
+inline std::array<std::uint32_t, 256> rans_model(const std::array<std::uint32_t, 256>& counts, std::size_t m) {
+  const unsigned b = rans_scale_bits(m);
+  unsigned p = 0;
+  while ((std::size_t{1} << p) < m) ++p;
+  std::array<std::uint32_t, 256> f{};
+  if (p <= b) return counts;
+  const unsigned shift = p - b;
+  std::int64_t sum = 0;
+  for (unsigned s = 0; s < 256; ++s) {
+    if (counts[s] == 0) continue;
+    f[s] = std::max<std::uint32_t>(1u, (counts[s] + (1u << (shift - 1))) >> shift);
+    sum += f[s];
+  }
+  std::int64_t diff = (std::int64_t{1} << b) - sum;
+  while (diff != 0) {
+    unsigned big = 0;
+    for (unsigned s = 1; s < 256; ++s)
+      if (f[s] > f[big]) big = s;
+    if (diff > 0) {
+      f[big] += static_cast<std::uint32_t>(diff);
+      diff = 0;
+    } else {
+      const std::int64_t take = std::min<std::int64_t>(-diff, f[big] - 1);
+      f[big] -= static_cast<std::uint32_t>(take);
+      diff += take;
+    }
+  }
+  return f;
+}
+
+/// Appends the dense_compact payload of registers [r, r + m) to out; m = 2^P,
+/// P ≥ 2 (m a multiple of 4).
+inline void encode_registers(const std::uint8_t* r, std::size_t m, std::vector<std::uint8_t>& out) {
+  std::array<std::uint32_t, 256> counts{};
+  for (std::size_t i = 0; i < m; ++i) ++counts[r[i]];
+  const std::array<std::uint32_t, 256> f = rans_model(counts, m);
+  const unsigned b = rans_scale_bits(m);
+  unsigned lo = 0, hi = 255;
+  while (f[lo] == 0) ++lo;
+  while (f[hi] == 0) --hi;
+  out.push_back(static_cast<std::uint8_t>(lo));
+  out.push_back(static_cast<std::uint8_t>(hi - lo));
+  std::array<std::uint32_t, 256> start{};
+  std::uint32_t cum = 0;
+  for (unsigned s = lo; s <= hi; ++s) {
+    write_varint(out, f[s]);
+    start[s] = cum;
+    cum += f[s];
+  }
+  std::uint32_t x[rans_streams] = {rans_lower, rans_lower, rans_lower, rans_lower};
+  std::vector<std::uint16_t> words;  // in encoder order; the decoder reads them reversed
+  words.reserve(m / 4 + 8);
+  for (std::size_t i = m; i-- > 0;) {
+    std::uint32_t& s = x[i & 3];
+    const std::uint32_t freq = f[r[i]];
+    // Renormalise so that the encoded state stays below 2^32.
+    const std::uint64_t x_max = (static_cast<std::uint64_t>(rans_lower >> b) << 16) * freq;
+    if (s >= x_max) {
+      words.push_back(static_cast<std::uint16_t>(s));
+      s >>= 16;
+    }
+    s = ((s / freq) << b) + (s % freq) + start[r[i]];
+  }
+  for (std::uint32_t s : x) {
+    unsigned char buf[4];
+    store_le32(buf, s);
+    out.insert(out.end(), buf, buf + 4);
+  }
+  const std::size_t at = out.size();
+  out.resize(at + 2 * words.size());
+  unsigned char* w = out.data() + at;
+  for (std::size_t i = words.size(); i-- > 0; w += 2) store_le16(w, words[i]);
+}
+
+/// Decodes a whole dense_compact payload [p, p + size) into out[0 … m).
+/// Throws format_error on truncation, a model symbol above max_symbol or
+/// past 255, zero first/last frequency, frequencies that do not sum to M, a
+/// state out of range, words left over or missing, final states that are not
+/// the encoder's initial ones, or a model that is not the writer's for the
+/// decoded registers. Never reads outside the payload. O(m + M).
+inline void decode_registers(const unsigned char* p, std::size_t size, std::size_t m, unsigned max_symbol,
+                             std::uint8_t* out) {
+  byte_reader r(p, size);
+  const unsigned b = rans_scale_bits(m);
+  const std::uint32_t total = 1u << b;
+  const unsigned lo = r.u8("model first symbol");
+  const unsigned count = r.u8("model symbol count") + 1u;
+  if (lo + count > 256) throw format_error("model symbols run past 255");
+  if (lo + count - 1 > max_symbol)
+    throw format_error("model symbol " + std::to_string(lo + count - 1) + " is above the maximum register value " +
+                       std::to_string(max_symbol));
+  std::array<std::uint32_t, 256> f{};
+  std::uint64_t sum = 0;
+  for (unsigned s = lo; s < lo + count; ++s) {
+    f[s] = static_cast<std::uint32_t>(read_varint(r, "model frequency", total));
+    sum += f[s];
+  }
+  if (f[lo] == 0 || f[lo + count - 1] == 0) throw format_error("model range has a zero frequency at its end");
+  if (sum != total)
+    throw format_error("model frequencies sum to " + std::to_string(sum) + ", not " + std::to_string(total));
+  // Slot table: symbol << 24 | (f − 1) << 12 | (slot − start of symbol).
+  std::vector<std::uint32_t> table(total);
+  std::uint32_t cum = 0;
+  for (unsigned s = lo; s < lo + count; ++s) {
+    for (std::uint32_t k = 0; k < f[s]; ++k) table[cum + k] = s << 24 | (f[s] - 1u) << 12 | k;
+    cum += f[s];
+  }
+  std::uint32_t x[rans_streams];
+  for (auto& s : x) {
+    s = r.u32("rANS state");
+    if (s < rans_lower) throw format_error("rANS state below 2^16");
+  }
+  const unsigned char* w = r.current();
+  const unsigned char* const end = w + r.remaining();
+  if ((end - w) % 2 != 0) throw format_error("rANS word stream has an odd byte count");
+  const std::uint32_t mask = total - 1u;
+  auto step = [&](std::uint32_t& s) -> std::uint8_t {
+    const std::uint32_t e = table[s & mask];
+    s = (((e >> 12) & 0xFFFu) + 1u) * (s >> b) + (e & 0xFFFu);
+    return static_cast<std::uint8_t>(e >> 24);
+  };
+  std::size_t i = 0;
+  // Fast path while at least 4 words are left (a group of 4 reads ≤ 4): no
+  // per-read bounds check.
+  for (; i < m && end - w >= 8; i += 4) {
+    for (unsigned j = 0; j < rans_streams; ++j) {
+      out[i + j] = step(x[j]);
+      if (x[j] < rans_lower) {
+        x[j] = x[j] << 16 | load_le16(w);
+        w += 2;
+      }
+    }
+  }
+  for (; i < m; i += 4) {
+    for (unsigned j = 0; j < rans_streams; ++j) {
+      out[i + j] = step(x[j]);
+      if (x[j] < rans_lower) {
+        if (end - w < 2) throw format_error("truncated: rANS word stream ends before register " + std::to_string(i + j));
+        x[j] = x[j] << 16 | load_le16(w);
+        w += 2;
+      }
+    }
+  }
+  if (w != end) throw format_error(std::to_string(end - w) + " trailing bytes after the rANS word stream");
+  for (std::uint32_t s : x)
+    if (s != rans_lower) throw format_error("rANS final state is not the initial 2^16 (bytes damaged)");
+  std::array<std::uint32_t, 256> counts{};
+  for (std::size_t k = 0; k < m; ++k) ++counts[out[k]];
+  if (rans_model(counts, m) != f) throw format_error("register model is not the one the registers give");
+}
+
+}  // namespace detail
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_DETAIL_REGISTER_CODER_HPP
