@@ -21,6 +21,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -146,54 +147,78 @@ inline void decode_registers(const unsigned char* p, std::size_t size, std::size
   if (f[lo] == 0 || f[lo + count - 1] == 0) throw format_error("model range has a zero frequency at its end");
   if (sum != total)
     throw format_error("model frequencies sum to " + std::to_string(sum) + ", not " + std::to_string(total));
-  // Slot table: symbol << 24 | (f − 1) << 12 | (slot − start of symbol).
-  std::vector<std::uint32_t> table(total);
+  // Slot tables: step[slot] = f << 16 | (slot − start of its symbol), the
+  // state update's two operands (f ≤ 4096, the offset < 4096); sym[slot] =
+  // the symbol, read off the state's dependency chain.
+  std::unique_ptr<std::uint32_t[]> step_table(new std::uint32_t[total]);
+  std::unique_ptr<std::uint8_t[]> symbol_table(new std::uint8_t[total]);
   std::uint32_t cum = 0;
   for (unsigned s = lo; s < lo + count; ++s) {
-    for (std::uint32_t k = 0; k < f[s]; ++k) table[cum + k] = s << 24 | (f[s] - 1u) << 12 | k;
+    for (std::uint32_t k = 0; k < f[s]; ++k) step_table[cum + k] = f[s] << 16 | k;
+    std::fill_n(symbol_table.get() + cum, f[s], static_cast<std::uint8_t>(s));
     cum += f[s];
   }
-  std::uint32_t x[rans_streams];
-  for (auto& s : x) {
-    s = r.u32("rANS state");
-    if (s < rans_lower) throw format_error("rANS state below 2^16");
+  std::uint32_t x0, x1, x2, x3;
+  for (std::uint32_t* s : {&x0, &x1, &x2, &x3}) {
+    *s = r.u32("rANS state");
+    if (*s < rans_lower) throw format_error("rANS state below 2^16");
   }
   const unsigned char* w = r.current();
   const unsigned char* const end = w + r.remaining();
   if ((end - w) % 2 != 0) throw format_error("rANS word stream has an odd byte count");
   const std::uint32_t mask = total - 1u;
-  auto step = [&](std::uint32_t& s) -> std::uint8_t {
-    const std::uint32_t e = table[s & mask];
-    s = (((e >> 12) & 0xFFFu) + 1u) * (s >> b) + (e & 0xFFFu);
-    return static_cast<std::uint8_t>(e >> 24);
+  const std::uint32_t* const steps = step_table.get();
+  const std::uint8_t* const symbols = symbol_table.get();
+  // One histogram per state: consecutive equal registers would otherwise
+  // chain their count increments through memory.
+  std::uint32_t counts4[rans_streams][256] = {};
+  // One decoding step: x → the symbol its slot names and the state before
+  // the encoder put it; then, without a branch, one 16-bit word in if the
+  // state fell below 2^16 (the caller guarantees 2 bytes at w).
+  auto step = [&](std::uint32_t& s, std::uint32_t* c) -> std::uint8_t {
+    const std::uint32_t slot = s & mask;
+    const std::uint32_t e = steps[slot];
+    const std::uint8_t sym = symbols[slot];
+    s = (e >> 16) * (s >> b) + (e & 0xFFFFu);
+    ++c[sym];
+    return sym;
+  };
+  auto refill = [&](std::uint32_t& s) {
+    const bool low = s < rans_lower;
+    const std::uint32_t in = s << 16 | load_le16(w);
+    s = low ? in : s;
+    w += low ? 2 : 0;
   };
   std::size_t i = 0;
-  // Fast path while at least 4 words are left (a group of 4 reads ≤ 4): no
-  // per-read bounds check.
+  // Fast path while at least 4 words are left (a group of 4 reads ≤ 4):
+  // no per-read bounds check, no branch on the renormalisation.
   for (; i < m && end - w >= 8; i += 4) {
-    for (unsigned j = 0; j < rans_streams; ++j) {
-      out[i + j] = step(x[j]);
-      if (x[j] < rans_lower) {
-        x[j] = x[j] << 16 | load_le16(w);
-        w += 2;
-      }
-    }
+    out[i] = step(x0, counts4[0]);
+    refill(x0);
+    out[i + 1] = step(x1, counts4[1]);
+    refill(x1);
+    out[i + 2] = step(x2, counts4[2]);
+    refill(x2);
+    out[i + 3] = step(x3, counts4[3]);
+    refill(x3);
   }
+  std::uint32_t* xs[rans_streams] = {&x0, &x1, &x2, &x3};
   for (; i < m; i += 4) {
     for (unsigned j = 0; j < rans_streams; ++j) {
-      out[i + j] = step(x[j]);
-      if (x[j] < rans_lower) {
+      out[i + j] = step(*xs[j], counts4[j]);
+      if (*xs[j] < rans_lower) {
         if (end - w < 2) throw format_error("truncated: rANS word stream ends before register " + std::to_string(i + j));
-        x[j] = x[j] << 16 | load_le16(w);
+        *xs[j] = *xs[j] << 16 | load_le16(w);
         w += 2;
       }
     }
   }
   if (w != end) throw format_error(std::to_string(end - w) + " trailing bytes after the rANS word stream");
-  for (std::uint32_t s : x)
+  for (std::uint32_t s : {x0, x1, x2, x3})
     if (s != rans_lower) throw format_error("rANS final state is not the initial 2^16 (bytes damaged)");
   std::array<std::uint32_t, 256> counts{};
-  for (std::size_t k = 0; k < m; ++k) ++counts[out[k]];
+  for (unsigned v = lo; v < lo + count; ++v)
+    counts[v] = counts4[0][v] + counts4[1][v] + counts4[2][v] + counts4[3][v];
   if (rans_model(counts, m) != f) throw format_error("register model is not the one the registers give");
 }
 
