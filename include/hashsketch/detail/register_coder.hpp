@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "../errors.hpp"
+#include "../hash.hpp"  // HASHSKETCH_FORCE_INLINE
 #include "bit_io.hpp"
 #include "bytes.hpp"
 
@@ -121,6 +122,52 @@ inline void encode_registers(const std::uint8_t* r, std::size_t m, std::vector<s
   for (std::size_t i = words.size(); i-- > 0; w += 2) store_le16(w, words[i]);
 }
 
+/// One rANS decoding step of state x (the caller guarantees 2 readable
+/// bytes at w): the register its slot names (counted in `counts`), then x
+/// back to the state before the encoder put it, then, without a branch, one
+/// 16-bit word in if x fell below 2^16.
+template <unsigned B>
+HASHSKETCH_FORCE_INLINE void rans_step(std::uint32_t& x, const unsigned char*& w, unsigned b_runtime,
+                                       const std::uint32_t* steps, const std::uint8_t* symbols, std::uint8_t& out,
+                                       std::uint32_t* counts) noexcept {
+  const unsigned b = B ? B : b_runtime;
+  const std::uint32_t slot = x & ((1u << b) - 1u);
+  const std::uint32_t e = steps[slot];
+  const std::uint8_t v = symbols[slot];
+  out = v;
+  ++counts[v];
+  x = (e >> 16) * (x >> b) + (e & 0xFFFFu);
+  const std::uint32_t in = x << 16 | load_le16(w);
+  const bool low = x < rans_lower;
+  x = low ? in : x;
+  w += low ? 2 : 0;
+}
+
+/// The decoder's inner loop: groups of four registers while at least four
+/// words (8 bytes) are left, so no read needs its own bounds check. B = the
+/// scale bits as a constant, or 0 for b_runtime. Returns the registers done.
+template <unsigned B>
+inline std::size_t rans_decode_fast(std::uint32_t (&x)[rans_streams], const unsigned char*& w,
+                                    const unsigned char* end, std::size_t m, unsigned b_runtime,
+                                    const std::uint32_t* steps, const std::uint8_t* symbols, std::uint8_t* out,
+                                    std::uint32_t (&counts)[rans_streams][256]) noexcept {
+  std::uint32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+  const unsigned char* p = w;
+  std::size_t i = 0;
+  for (; i < m && end - p >= 8; i += 4) {
+    rans_step<B>(x0, p, b_runtime, steps, symbols, out[i], counts[0]);
+    rans_step<B>(x1, p, b_runtime, steps, symbols, out[i + 1], counts[1]);
+    rans_step<B>(x2, p, b_runtime, steps, symbols, out[i + 2], counts[2]);
+    rans_step<B>(x3, p, b_runtime, steps, symbols, out[i + 3], counts[3]);
+  }
+  x[0] = x0;
+  x[1] = x1;
+  x[2] = x2;
+  x[3] = x3;
+  w = p;
+  return i;
+}
+
 /// Decodes a whole dense_compact payload [p, p + size) into out[0 … m).
 /// Throws format_error on truncation, a model symbol above max_symbol or
 /// past 255, zero first/last frequency, frequencies that do not sum to M, a
@@ -154,68 +201,51 @@ inline void decode_registers(const unsigned char* p, std::size_t size, std::size
   std::unique_ptr<std::uint8_t[]> symbol_table(new std::uint8_t[total]);
   std::uint32_t cum = 0;
   for (unsigned s = lo; s < lo + count; ++s) {
-    for (std::uint32_t k = 0; k < f[s]; ++k) step_table[cum + k] = f[s] << 16 | k;
-    std::fill_n(symbol_table.get() + cum, f[s], static_cast<std::uint8_t>(s));
-    cum += f[s];
+    std::uint32_t* const st = step_table.get() + cum;
+    const std::uint32_t n = f[s], high = n << 16;
+    for (std::uint32_t k = 0; k < n; ++k) st[k] = high | k;  // vectorises (an induction variable)
+    std::fill_n(symbol_table.get() + cum, n, static_cast<std::uint8_t>(s));
+    cum += n;
   }
-  std::uint32_t x0, x1, x2, x3;
-  for (std::uint32_t* s : {&x0, &x1, &x2, &x3}) {
-    *s = r.u32("rANS state");
-    if (*s < rans_lower) throw format_error("rANS state below 2^16");
+  std::uint32_t x[rans_streams];
+  for (auto& st : x) {
+    st = r.u32("rANS state");
+    if (st < rans_lower) throw format_error("rANS state below 2^16");
   }
   const unsigned char* w = r.current();
   const unsigned char* const end = w + r.remaining();
   if ((end - w) % 2 != 0) throw format_error("rANS word stream has an odd byte count");
-  const std::uint32_t mask = total - 1u;
-  const std::uint32_t* const steps = step_table.get();
-  const std::uint8_t* const symbols = symbol_table.get();
   // One histogram per state: consecutive equal registers would otherwise
   // chain their count increments through memory.
   std::uint32_t counts4[rans_streams][256] = {};
-  // One decoding step: x → the symbol its slot names and the state before
-  // the encoder put it; then, without a branch, one 16-bit word in if the
-  // state fell below 2^16 (the caller guarantees 2 bytes at w).
-  auto step = [&](std::uint32_t& s, std::uint32_t* c) -> std::uint8_t {
-    const std::uint32_t slot = s & mask;
-    const std::uint32_t e = steps[slot];
-    const std::uint8_t sym = symbols[slot];
-    s = (e >> 16) * (s >> b) + (e & 0xFFFFu);
-    ++c[sym];
-    return sym;
-  };
-  auto refill = [&](std::uint32_t& s) {
-    const bool low = s < rans_lower;
-    const std::uint32_t in = s << 16 | load_le16(w);
-    s = low ? in : s;
-    w += low ? 2 : 0;
-  };
-  std::size_t i = 0;
-  // Fast path while at least 4 words are left (a group of 4 reads ≤ 4):
-  // no per-read bounds check, no branch on the renormalisation.
-  for (; i < m && end - w >= 8; i += 4) {
-    out[i] = step(x0, counts4[0]);
-    refill(x0);
-    out[i + 1] = step(x1, counts4[1]);
-    refill(x1);
-    out[i + 2] = step(x2, counts4[2]);
-    refill(x2);
-    out[i + 3] = step(x3, counts4[3]);
-    refill(x3);
-  }
-  std::uint32_t* xs[rans_streams] = {&x0, &x1, &x2, &x3};
+  // b = 12 (every P ≥ 12, where speed matters) with the shift and mask as
+  // constants; smaller b through the same code with them in registers.
+  std::size_t i = b == rans_max_scale_bits
+                      ? rans_decode_fast<rans_max_scale_bits>(x, w, end, m, b, step_table.get(), symbol_table.get(),
+                                                              out, counts4)
+                      : rans_decode_fast<0>(x, w, end, m, b, step_table.get(), symbol_table.get(), out, counts4);
+  // The last groups, reading each word only after checking it is there.
+  const std::uint32_t mask = total - 1u;
   for (; i < m; i += 4) {
     for (unsigned j = 0; j < rans_streams; ++j) {
-      out[i + j] = step(*xs[j], counts4[j]);
-      if (*xs[j] < rans_lower) {
+      const std::uint32_t slot = x[j] & mask;
+      const std::uint32_t e = step_table[slot];
+      const std::uint8_t v = symbol_table[slot];
+      out[i + j] = v;
+      ++counts4[j][v];
+      x[j] = (e >> 16) * (x[j] >> b) + (e & 0xFFFFu);
+      if (x[j] < rans_lower) {
         if (end - w < 2) throw format_error("truncated: rANS word stream ends before register " + std::to_string(i + j));
-        *xs[j] = *xs[j] << 16 | load_le16(w);
+        x[j] = x[j] << 16 | load_le16(w);
         w += 2;
       }
     }
   }
   if (w != end) throw format_error(std::to_string(end - w) + " trailing bytes after the rANS word stream");
-  for (std::uint32_t s : {x0, x1, x2, x3})
-    if (s != rans_lower) throw format_error("rANS final state is not the initial 2^16 (bytes damaged)");
+  for (std::uint32_t st : x)
+    if (st != rans_lower) throw format_error("rANS final state is not the initial 2^16 (bytes damaged)");
+  // The model must be the writer's for these registers: one image per
+  // register array.
   std::array<std::uint32_t, 256> counts{};
   for (unsigned v = lo; v < lo + count; ++v)
     counts[v] = counts4[0][v] + counts4[1][v] + counts4[2][v] + counts4[3][v];
