@@ -40,7 +40,7 @@ constexpr std::uint32_t token_index_limit = std::uint32_t{1} << format::token_in
 /// ln θ ≈ −n/2^26), in integers so every reader and writer agrees:
 /// c = ⌊−ln(φ − 1)·2^26⌋ = 32293578, k = 0 if c/n = 0, else 1 + ⌊log2 ⌊c/n⌋⌋
 /// (capped at 25). Derived from n, so it is not stored.
-constexpr unsigned token_rice_parameter(std::size_t n) noexcept {
+constexpr unsigned image_rice_parameter(std::size_t n) noexcept {
   const std::uint64_t q = n == 0 ? 0 : std::uint64_t{32293578} / n;
   unsigned k = 0;
   for (std::uint64_t v = q; v != 0; v >>= 1) ++k;  // bit width of q = 1 + ⌊log2 q⌋
@@ -53,7 +53,7 @@ constexpr unsigned token_rice_parameter(std::size_t n) noexcept {
 inline void encode_tokens(const std::uint32_t* t, std::size_t n, std::vector<std::uint8_t>& out) {
   if (n > token_index_limit) throw std::invalid_argument("hashsketch: more than 2^26 tokens");
   write_varint(out, n);
-  const unsigned k = token_rice_parameter(n);
+  const unsigned k = image_rice_parameter(n);
   const std::uint32_t low_mask = (std::uint32_t{1} << k) - 1u;
   bit_writer w(out);
   std::int64_t previous = -1;
@@ -73,7 +73,7 @@ inline void encode_tokens(const std::uint32_t* t, std::size_t n, std::vector<std
 
 /// Bytes encode_tokens writes for these tokens (same preconditions).
 inline std::size_t encoded_tokens_size(const std::uint32_t* t, std::size_t n) noexcept {
-  const unsigned k = token_rice_parameter(n);
+  const unsigned k = image_rice_parameter(n);
   std::uint64_t bits = 0;
   std::int64_t previous = -1;
   for (std::size_t i = 0; i < n; ++i) {
@@ -95,7 +95,7 @@ inline std::size_t encoded_tokens_size(const std::uint32_t* t, std::size_t n) no
 inline std::vector<std::uint32_t> decode_tokens(const unsigned char* p, std::size_t size, unsigned max_rank26) {
   byte_reader r(p, size);
   const auto n = static_cast<std::size_t>(read_varint(r, "token count", token_index_limit));
-  const unsigned k = token_rice_parameter(n);
+  const unsigned k = image_rice_parameter(n);
   // Every token costs at least k + 2 bits (an empty unary quotient, k low
   // bits, a rank of 1).
   if (static_cast<std::uint64_t>(n) * (k + 2u) > static_cast<std::uint64_t>(r.remaining()) * 8u)
