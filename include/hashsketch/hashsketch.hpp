@@ -10,6 +10,7 @@
 #include "dynamic_hyperloglog.hpp"
 #include "errors.hpp"
 #include "estimators.hpp"
+#include "format.hpp"
 #include "hash.hpp"
 #include "hyperloglog.hpp"
 #include "intersection.hpp"
