@@ -1,8 +1,12 @@
 // bin/accuracy: measures every cardinality estimator of the library on the
-// SAME registers — HyperLogLog (Ertl), HyperLogLog (classic), LogLog and
-// SuperLogLog — over a geometric grid of n, prints bias and RSE·√m, writes a
-// CSV and draws an SVG (RSE·√m against n, one line per estimator, the theory
-// as dashed lines; a second panel shows the bias).
+// SAME hash stream — HyperLogLog (Ertl), HyperLogLog (classic), LogLog and
+// SuperLogLog on one set of HLL registers; UltraLogLog (FGRA, ML) on the ULL
+// registers of the same hashes (their to_hyperloglog() is those HLL
+// registers); the martingale (HIP) estimator on both — over a geometric grid
+// of n, prints bias and RSE·√m, writes a CSV and draws an SVG (RSE·√m against
+// n, one line per estimator, the theory as dashed lines; a second panel shows
+// the bias). The martingales need the arrival order, so they are measured on
+// added items only (n ≤ --simulate-from).
 //
 //   accuracy [--p 12] [--trials 500] [--n-min 10] [--n-max 1e12] [--per-decade 16]
 //            [--simulate-from 1e7] [--seed 1] [--csv accuracy.csv] [--svg accuracy.svg]
@@ -24,11 +28,16 @@
 // n = 10^7. Relative error e = E/n − 1; bias = mean e; RSE = √(mean e²) (it
 // includes the bias: it is the error a user sees); std = √(RSE² − bias²).
 //
+// Simulated sketches (n > --simulate-from) hold Poisson(n) keys; the RSE
+// printed includes that spread, 1/n relative variance, i.e. m/n in RSE²·m:
+// ≤ 4·10^−4 at P = 12 from n = 10^7.
+//
 // docs/accuracy.svg is
 //   accuracy --p 12 --trials 2000 --per-decade 24 --csv accuracy.csv --svg docs/accuracy.svg
 // (docs/accuracy.md explains how to read it).
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -37,6 +46,8 @@
 #include <fstream>
 #include <hashsketch/hyperloglog.hpp>
 #include <hashsketch/loglog.hpp>
+#include <hashsketch/martingale.hpp>
+#include <hashsketch/ultraloglog.hpp>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -49,27 +60,74 @@ namespace {
 
 using hashsketch::register_histogram;
 
-constexpr int estimator_count = 4;
+constexpr int estimator_count = 8;
+constexpr int register_estimators = 6;  // the first six are functions of registers; the last two martingales
 struct estimator_info {
   const char* name;
   const char* colour;
   double theory;  // RSE·√m
+  const char* label;
 };
 // Theory: HLL 1.04 = √(3 ln 2 − 1) (Flajolet et al. 2007); LogLog 1.30
 // (β_∞ = 1.29806, Durand & Flajolet 2003); SuperLogLog 1.05 (the paper's
-// figure for θ₀ = 0.7).
+// figure for θ₀ = 0.7); UltraLogLog FGRA √0.6119 = 0.782 and ML
+// √(ln 2/ζ(2, 5/4)) = 0.761 (Ertl 2024); martingale on ULL √(5 ln 2/8) =
+// 0.658 (Ertl 2024), on HLL √(ln 2) = 0.833 (Ting 2014; Ertl 2024 table 1).
 constexpr estimator_info estimators[estimator_count] = {
-    {"hll-ertl", "#1f63b4", 1.04},
-    {"hll-classic", "#e8830c", 1.04},
-    {"loglog", "#2a9d3a", 1.30},
-    {"superloglog", "#c8232c", 1.05},
+    {"hll-ertl", "#1f63b4", 1.04, "HyperLogLog (Ertl)"},
+    {"hll-classic", "#e8830c", 1.04, "HyperLogLog (classic)"},
+    {"loglog", "#2a9d3a", 1.30, "LogLog"},
+    {"superloglog", "#c8232c", 1.05, "SuperLogLog"},
+    {"ull-fgra", "#7b3fb5", 0.782, "UltraLogLog (FGRA)"},
+    {"ull-ml", "#c25ab3", 0.761, "UltraLogLog (ML)"},
+    {"mg-ull", "#0f9a9a", 0.658, "martingale on ULL"},
+    {"mg-hll", "#8a6a2f", 0.833, "martingale on HLL"},
 };
 
-void estimate_all(const register_histogram& h, std::size_t m, unsigned q, double out[estimator_count]) {
+void estimate_hll(const register_histogram& h, std::size_t m, unsigned q, double out[estimator_count]) {
   out[0] = hashsketch::hll_family::estimate(h, m, q, hashsketch::estimator::ertl);
   out[1] = hashsketch::hll_family::estimate(h, m, q, hashsketch::estimator::classic);
   out[2] = hashsketch::loglog_estimate(h, m, q);
   out[3] = hashsketch::superloglog_estimate(h, m, q);
+}
+void estimate_ull(const std::uint32_t* h, unsigned p, double out[estimator_count]) {
+  out[4] = hashsketch::detail::ull_math::fgra_estimate(h, p);
+  out[5] = hashsketch::detail::ull_math::ml_estimate(h, p);
+}
+
+/// One Poissonised sketch followed through the grid: every (register, rank)
+/// class is first hit at an independent exponential time (rate 2^−(P+k),
+/// 2^−(P+k−1) for the top rank, per key: accuracy_support.hpp). At time T a
+/// register's HLL value u is the largest rank hit by T; its UltraLogLog byte
+/// adds whether ranks u − 1 and u − 2 were hit by T. So both sketches come
+/// from the same simulated keys. hll[g] / ull[g]: histograms at times[g].
+void simulate_both(unsigned p, unsigned max_rank, hashsketch_bench::splitmix64& rng, const std::vector<double>& times,
+                   std::vector<register_histogram>& hll, std::vector<std::array<std::uint32_t, 256>>& ull) {
+  const std::size_t grid = times.size(), m = std::size_t{1} << p;
+  hll.assign(grid, register_histogram{});
+  ull.assign(grid, std::array<std::uint32_t, 256>{});
+  std::vector<double> t(max_rank + 1u), suffix(max_rank + 2u);
+  for (std::size_t j = 0; j < m; ++j) {
+    for (unsigned k = 1; k <= max_rank; ++k) {
+      const int e = k == max_rank ? -static_cast<int>(p + k - 1u) : -static_cast<int>(p + k);
+      t[k] = rng.exponential() / std::ldexp(1.0, e);
+    }
+    suffix[max_rank + 1u] = INFINITY;
+    for (unsigned k = max_rank; k >= 1; --k) suffix[k] = std::min(t[k], suffix[k + 1u]);
+    unsigned u = 0;  // largest k with suffix[k] ≤ T (suffix is non-decreasing in k)
+    for (std::size_t g = 0; g < grid; ++g) {
+      const double T = times[g];
+      while (u < max_rank && suffix[u + 1u] <= T) ++u;
+      ++hll[g][u];
+      unsigned byte = 0;
+      if (u > 0) {
+        byte = 4u * (u + p - 2u);
+        if (u >= 2 && t[u - 1u] <= T) byte |= 2u;
+        if (u >= 3 && t[u - 2u] <= T) byte |= 1u;
+      }
+      ++ull[g][byte];
+    }
+  }
 }
 
 struct accumulator {
@@ -132,34 +190,49 @@ std::vector<point_result> run_precision(const config& c, const std::vector<doubl
       sim_times.push_back(grid[g]);
     }
   }
-  hashsketch_bench::first_hit_simulation sim(P, sketch::max_rank);
   std::vector<register_histogram> sim_hist;
+  std::vector<std::array<std::uint32_t, 256>> sim_ull;
   double e[estimator_count];
   for (std::size_t t = 0; t < c.trials; ++t) {
-    // added items
-    sketch s;
+    // added items: one hash stream into an HLL and a ULL, each inside its martingale
+    hashsketch::martingale<sketch> mh;
+    hashsketch::martingale<hashsketch::ultraloglog<P>> mu;
     hashsketch_bench::splitmix64 items(trial_seed(c.seed, P, t, 1));
     double added = 0;
     for (std::size_t g = 0; g < first_sim; ++g) {
-      for (; added < grid[g]; added += 1) s.add_hash(items.next());
-      estimate_all(s.histogram(), m, q, e);
+      for (; added < grid[g]; added += 1) {
+        const std::uint64_t h = items.next();
+        mh.add_hash(h);
+        mu.add_hash(h);
+      }
+      estimate_hll(mh.sketch().histogram(), m, q, e);
+      const auto ull_regs = mu.sketch().registers();
+      std::array<std::uint32_t, 256> uh{};
+      for (std::uint8_t r : ull_regs) ++uh[r];
+      estimate_ull(uh.data(), P, e);
+      e[6] = mu.estimate();
+      e[7] = mh.estimate();
       for (int k = 0; k < estimator_count; ++k) results[g].acc[k].add(e[k] / grid[g] - 1.0);
     }
     if (first_sim > 0) {
-      // the conversion gives the very numbers computed from the histogram
+      // the conversions give the very numbers computed from the histogram,
+      // and the ULL registers are the HLL registers of the same hashes
+      const sketch& s = mh.sketch();
       const hashsketch::loglog<P> ll(s);
       const hashsketch::superloglog<P> sll(s);
-      estimate_all(s.histogram(), m, q, e);
+      estimate_hll(s.histogram(), m, q, e);
       if (ll.estimate() != e[2] || sll.estimate() != e[3])
         throw std::logic_error("converted sketch disagrees with the histogram estimators");
+      if (!(mu.sketch().to_hyperloglog() == s)) throw std::logic_error("ULL registers are not the HLL registers");
     }
-    // simulated
+    // simulated (registers only: no arrival order for the martingales)
     if (!sim_times.empty()) {
       hashsketch_bench::splitmix64 rng(trial_seed(c.seed, P, t, 2));
-      sim.run(rng, sim_times, sim_hist);
+      simulate_both(P, sketch::max_rank, rng, sim_times, sim_hist, sim_ull);
       for (std::size_t i = 0; i < sim_times.size(); ++i) {
-        estimate_all(sim_hist[i], m, q, e);
-        for (int k = 0; k < estimator_count; ++k) results[first_sim + i].acc[k].add(e[k] / sim_times[i] - 1.0);
+        estimate_hll(sim_hist[i], m, q, e);
+        estimate_ull(sim_ull[i].data(), P, e);
+        for (int k = 0; k < register_estimators; ++k) results[first_sim + i].acc[k].add(e[k] / sim_times[i] - 1.0);
       }
     }
   }
@@ -213,7 +286,8 @@ void print_table(unsigned p, const config& c, const std::vector<point_result>& r
   const double sm = std::sqrt(m);
   std::printf(
       "\nP = %u (m = %.0f), %zu trials. bias in %%, rse = RSE*sqrt(m); theory: hll 1.04, loglog 1.30, "
-      "superloglog 1.05. * = simulated n\n",
+      "superloglog 1.05, ull-fgra 0.782, ull-ml 0.761, mg-ull 0.658, mg-hll 0.833. * = simulated n "
+      "(martingales: added n only)\n",
       p, m, c.trials);
   std::printf("%11s %9s", "n", "n/m");
   for (const auto& est : estimators) std::printf(" | %-11s %6s", est.name, "rse");
@@ -222,7 +296,9 @@ void print_table(unsigned p, const config& c, const std::vector<point_result>& r
     std::printf("%10s%s %9.3g", format_n(pt.n).c_str(), pt.simulated ? "*" : " ", pt.n / m);
     for (int k = 0; k < estimator_count; ++k) {
       const double b = 100.0 * pt.acc[k].bias();
-      if (std::fabs(b) >= 1e4)
+      if (pt.acc[k].count == 0)
+        std::printf(" | %11s %6s", "-", "-");
+      else if (std::fabs(b) >= 1e4)
         std::printf(" | %+11.3g %6.3g", b, pt.acc[k].rse() * sm);
       else
         std::printf(" | %+10.3f%% %6.3f", b, pt.acc[k].rse() * sm);
@@ -235,7 +311,7 @@ void print_table(unsigned p, const config& c, const std::vector<point_result>& r
     double s2 = 0;
     std::size_t cnt = 0;
     for (const auto& pt : r)
-      if (pt.n >= 10 * m) {
+      if (pt.n >= 10 * m && pt.acc[k].count > 0) {
         s2 += pt.acc[k].rse() * pt.acc[k].rse();
         ++cnt;
       }
@@ -248,6 +324,7 @@ void write_csv(std::ostream& out, unsigned p, const config& c, const std::vector
   const double m = std::ldexp(1.0, static_cast<int>(p));
   for (const auto& pt : r)
     for (int k = 0; k < estimator_count; ++k) {
+      if (pt.acc[k].count == 0) continue;
       char buf[256];
       std::snprintf(buf, sizeof buf, "%u,%.0f,%.0f,%s,%s,%zu,%.6g,%.6g,%.6g,%.3f\n", p, m, pt.n,
                     pt.simulated ? "simulated" : "added", estimators[k].name, c.trials, pt.acc[k].bias(),
@@ -277,7 +354,7 @@ void draw(hashsketch_bench::svg_writer& svg, double top, unsigned p, const confi
   };
   char title[200];
   std::snprintf(title, sizeof title,
-                "Estimators on the same registers: P = %u (m = %.0f, %.0f bytes), %zu trials per n", p, m, m, c.trials);
+                "Estimators on the same hashes: P = %u (m = %.0f, %.0f bytes), %zu trials per n", p, m, m, c.trials);
   svg.text(left + width / 2, top + 28, title, 17, "middle", "#000", 0, true);
 
   for (int pi = 0; pi < 2; ++pi) {
@@ -326,25 +403,26 @@ void draw(hashsketch_bench::svg_writer& svg, double top, unsigned p, const confi
     for (int k = 0; k < estimator_count; ++k) {
       std::vector<std::pair<double, double>> pts;
       for (const auto& pt : r) {
+        if (pt.acc[k].count == 0) continue;  // martingales: added n only
         const double v = pn.bias ? 100.0 * pt.acc[k].bias() : pt.acc[k].rse() * std::sqrt(m);
         // keep far-off values finite so the clip rectangle cuts the line at the edge
         pts.emplace_back(x_of(pt.n), y_of(std::max(pn.v_lo - 1e3, std::min(pn.v_hi + 1e3, v))));
       }
-      svg.polyline(pts, {estimators[k].colour, k == 0 ? 2.4 : 1.8, ""}, clip);
+      if (!pts.empty()) svg.polyline(pts, {estimators[k].colour, k == 0 || k == 4 ? 2.4 : 1.8, ""}, clip);
     }
     svg.text(left - 52, pn.y + pn.height / 2, pn.label, 14, "middle", "#000", -90);
   }
   svg.text(left + width / 2, panels[1].y + panels[1].height + 42, "n (distinct items, log scale)", 14, "middle");
   // legend
   const double lx = left + width - 250, ly = panels[0].y + 28;
-  svg.rect(lx - 10, ly - 18, 255, 4 * 20 + 34, "#fff", {"#bbb", 1, ""});
-  const char* labels[estimator_count] = {"HyperLogLog (Ertl)", "HyperLogLog (classic)", "LogLog", "SuperLogLog"};
+  svg.rect(lx - 10, ly - 18, 255, estimator_count * 20 + 34, "#fff", {"#bbb", 1, ""});
   for (int k = 0; k < estimator_count; ++k) {
     svg.line(lx, ly + 20 * k - 4, lx + 30, ly + 20 * k - 4, {estimators[k].colour, 2.4, ""});
-    svg.text(lx + 38, ly + 20 * k, labels[k], 12);
+    svg.text(lx + 38, ly + 20 * k, estimators[k].label, 12);
   }
-  svg.line(lx, ly + 80 - 4, lx + 30, ly + 80 - 4, {"#555", 1.2, "7,5"});
-  svg.text(lx + 38, ly + 80, "theory: 1.04 / 1.05 / 1.30 over \u221am", 12);
+  const double tl = ly + 20.0 * estimator_count;
+  svg.line(lx, tl - 4, lx + 30, tl - 4, {"#555", 1.2, "7,5"});
+  svg.text(lx + 38, tl, "theory (dashed, each colour)", 12);
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ struct martingale_traits;
 }
 
 /// The martingale estimator over Sketch = hyperloglog<P, H, A> (default
-/// layout) or ultraloglog<P, H, A>.
+/// layout), ultraloglog<P, H, A>, or datasketches_hyperloglog<P> (with
+/// datasketches.hpp, which also writes its HIP field).
 template <class Sketch>
 class martingale {
   using traits = detail::martingale_traits<Sketch>;
@@ -85,9 +86,13 @@ class martingale {
   /// exhaust it while registers still change, e.g. ULL at P = 4 near 2^64·m)
   /// hash4j adds 1/0 = +∞; we add 2^64 (the inverse of the smallest
   /// representable probability), so the estimate stays finite.
-  void add_hash(std::uint64_t hash) noexcept {
-    std::uint64_t before, after;
-    if (!traits::update(sketch_, hash, before, after)) return;
+  void add_hash(const typename Sketch::hash_type& hash) noexcept {
+    std::uint64_t before = 0, after = 0;
+    const bool changed = traits::update(sketch_, hash, before, after);
+    // Per-layout extra bookkeeping (DataSketches' HIP field, datasketches.hpp;
+    // nothing for the others), told the probability before this key.
+    side_.on_key(hash, changed, probability_);
+    if (!changed) return;
     estimate_ += 1.0 / (probability_ > 0 ? probability_ : 0x1p-64);
     probability_ -= static_cast<double>(before - after) * 0x1p-64;
     if (probability_ <= 0) probability_ = 0;
@@ -100,6 +105,9 @@ class martingale {
   double state_change_probability() const noexcept { return probability_; }
   /// The registers (merge or serialise them elsewhere). O(1).
   const Sketch& sketch() const noexcept { return sketch_; }
+  /// The layout's extra state (traits::side; for the DataSketches layout
+  /// the HIP accumulator DataSketches itself would hold, datasketches.hpp).
+  const typename traits::side& side() const noexcept { return side_; }
 
   /// magic, version, kind 5, P, the inner kind (1 or 4), 3 reserved zero
   /// bytes, n̂ and p as IEEE-754 binary64 bit patterns (u64), the inner
@@ -157,6 +165,7 @@ class martingale {
     out.sketch_ = Sketch::deserialize(inner, length, expected);
     out.estimate_ = est;
     out.probability_ = prob;
+    out.side_.lost();  // not in the serialised form
     return out;
   }
 
@@ -181,9 +190,17 @@ class martingale {
   Sketch sketch_;
   double estimate_ = 0.0;
   double probability_ = 1.0;
+  typename traits::side side_{};
 };
 
 namespace detail {
+
+/// The extra state of layouts that need none.
+struct martingale_no_side {
+  template <class Hash>
+  void on_key(const Hash&, bool, double) noexcept {}
+  void lost() noexcept {}
+};
 
 /// HyperLogLog (default layout): a register holding v changes when a hash
 /// brings a rank > v, probability 2^−v/m, i.e. 2^(64−P−v) in units of 2^−64;
@@ -191,6 +208,7 @@ namespace detail {
 template <unsigned P, class H, class A>
 struct martingale_traits<basic_sketch<hll_family, P, H, A, leading_zeros_addressing>> {
   using sketch = basic_sketch<hll_family, P, H, A, leading_zeros_addressing>;
+  using side = martingale_no_side;
   static constexpr std::uint8_t inner_kind = hll_family::kind_id;
   static std::uint64_t scaled(unsigned v) noexcept {
     return v >= 65u - P ? 0 : std::uint64_t{1} << (64u - P - v);
@@ -212,6 +230,7 @@ struct martingale_traits<basic_sketch<hll_family, P, H, A, leading_zeros_address
 template <unsigned P, class H, class A>
 struct martingale_traits<ultraloglog<P, H, A>> {
   using sketch = ultraloglog<P, H, A>;
+  using side = martingale_no_side;
   static constexpr std::uint8_t inner_kind = sketch::kind_id;
   static bool update(sketch& s, std::uint64_t hash, std::uint64_t& before, std::uint64_t& after) noexcept {
     const typename sketch::change c = s.update(hash);

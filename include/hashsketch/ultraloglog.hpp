@@ -150,7 +150,10 @@ class ultraloglog {
 
   /// The FGRA estimate. O(256) after adds (a histogram of register bytes is
   /// kept current); right after a merge one pass over the registers (not
-  /// cached: const members never write).
+  /// cached: const members never write): with AVX2/AVX-512 the FGRA pass
+  /// kernel (detail::ull_pass_*, gathers), elsewhere a histogram. The two
+  /// add the same terms in a different order (per register, per byte
+  /// value), so they can differ in the last bits (≤ 1e-13 relative).
   double estimate() const noexcept { return estimate(ull_estimator::fgra); }
   /// The estimate of the chosen estimator (ml: an iterative solve, O(64)
   /// per iteration, typically a few iterations).
@@ -315,6 +318,10 @@ class ultraloglog {
     leading_zeros_addressing::locate<P>(hash, index, rank);
     std::uint8_t& reg = registers_[index];
     const std::uint8_t before = reg;
+    // Fast rejection, as cheap as HyperLogLog's `rank > reg`: most hashes
+    // bring a bit the register already knows or one more than two below its
+    // top, and change nothing (issue 15: add ≤ 1.15× HLL add).
+    if (!changes(before, rank)) return change{before, before};
     // The hash sets bit t = rank + P − 2 of the prefix: a register holding
     // only that bit is the byte 4t.
     const std::uint8_t after = detail::ull_union_byte(before, static_cast<std::uint8_t>(4u * (rank + P - 2u)));
@@ -325,6 +332,15 @@ class ultraloglog {
       reg = after;
     }
     return change{before, after};
+  }
+
+  /// True when a hash of rank `rank` changes a register holding byte r:
+  /// bit t = rank + P − 2 of detail::ull_change_masks[r] (one load and a
+  /// bit test, no variable shifts on the hot path). t ≤ 63 for every rank
+  /// (rank ≤ 65 − P). Equal to ull_union_byte(r, 4t) != r for every valid r
+  /// and rank (tested).
+  static bool changes(unsigned r, unsigned rank) noexcept {
+    return (detail::ull_change_masks[r] >> (rank + P - 2u)) & 1u;
   }
 
   /// dst (2^P registers) ∪= src folded from precision from_p ≥ P. Register j
@@ -559,14 +575,29 @@ struct ull_math {
   /// finite, and above every estimate of a non-saturated sketch.
   static double fgra_estimate(const std::uint32_t* h, unsigned p) noexcept {
     const fgra_constants& k = fgra();
-    const std::int64_t m = std::int64_t{1} << p;
     std::int64_t c0 = 0;
     for (unsigned r = 0; r < 4 * p - 4; ++r) c0 += h[r];
-    if (c0 == m) return 0.0;
-    const std::int64_t c4 = h[4 * p - 4], c8 = h[4 * p], c10 = h[4 * p + 2];
     double sum = 0;
     for (unsigned r = 4 * p + 4; r < 252; ++r)
       if (h[r] != 0) sum += static_cast<double>(h[r]) * k.contribution[r - 4 * p - 4];
+    return fgra_finish(sum, c0, h[4 * p - 4], h[4 * p], h[4 * p + 2], h[252], h[253], h[254], h[255], p);
+  }
+  /// The FGRA estimate from the register pass (detail::ull_pass_result:
+  /// the ordinary registers' sum and the special bytes' counts, in the order
+  /// of ull_special_bytes()).
+  static double fgra_estimate(const ull_pass_result& r, unsigned p) noexcept {
+    const std::uint32_t* c = r.counts;
+    return fgra_finish(r.sum, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], p);
+  }
+  /// FGRA from the sum over ordinary registers (rank ≥ 3, below the top
+  /// rank) and the counts of the others: c0 empty, c4 = byte 4P − 4 (rank
+  /// 1), c8 = 4P and c10 = 4P + 2 (rank 2), w0..w3 = 252..255 (top rank).
+  static double fgra_finish(double sum, std::int64_t c0, std::int64_t c4, std::int64_t c8, std::int64_t c10,
+                            std::int64_t w0, std::int64_t w1, std::int64_t w2, std::int64_t w3,
+                            unsigned p) noexcept {
+    const fgra_constants& k = fgra();
+    const std::int64_t m = std::int64_t{1} << p;
+    if (c0 == m) return 0.0;
     if (c0 > 0 || c4 > 0 || c8 > 0 || c10 > 0) {
       const double z = small_range_z(c0, c4, c8, c10, m);
       if (c0 > 0) sum += static_cast<double>(c0) * sigma(z);
@@ -574,11 +605,24 @@ struct ull_math {
       if (c8 > 0) sum += static_cast<double>(c8) * (z * k.p4_eta01 + k.p4_eta1);
       if (c10 > 0) sum += static_cast<double>(c10) * (z * k.p4_eta23 + k.p4_eta3);
     }
-    const std::int64_t w0 = h[252], w1 = h[253], w2 = h[254], w3 = h[255];
     if (w0 > 0 || w1 > 0 || w2 > 0 || w3 > 0)
       sum += large_range_contribution(w0, w1, w2, w3, m, 65 - static_cast<int>(p));
     if (!(sum > 0)) sum = static_cast<double>(m) * eta()[3] * std::pow(k.pow_2_minus_tau, 65 - static_cast<int>(p));
     return k.factor[p] * std::pow(sum, k.minus_inv_tau);
+  }
+
+  /// The byte values the FGRA pass counts apart, in fgra_finish's order.
+  static std::array<std::uint8_t, 8> special_bytes(unsigned p) noexcept {
+    return {0, static_cast<std::uint8_t>(4 * p - 4), static_cast<std::uint8_t>(4 * p),
+            static_cast<std::uint8_t>(4 * p + 2), 252, 253, 254, 255};
+  }
+  /// The pass's lookup table at precision p: η_h·2^(−τu) for the ordinary
+  /// bytes 4p + 4 … 251, 0 for every other byte.
+  static std::array<double, 256> pass_table(unsigned p) noexcept {
+    const fgra_constants& k = fgra();
+    std::array<double, 256> t{};
+    for (unsigned r = 4 * p + 4; r < 252; ++r) t[r] = k.contribution[r - 4 * p - 4];
+    return t;
   }
 
   // --- maximum likelihood ---------------------------------------------------
@@ -725,6 +769,14 @@ struct ull_math {
 
 template <unsigned P, class H, class A>
 double ultraloglog<P, H, A>::estimate(ull_estimator e) const noexcept {
+  if (e == ull_estimator::fgra && !histogram_valid_ && detail::ull_kernels().pass_is_faster) {
+    // Right after a merge: one SIMD pass over the registers (gathers from
+    // the contribution table) instead of a histogram (detail::ull_pass_*).
+    static const std::array<double, 256> table = detail::ull_math::pass_table(P);
+    static const std::array<std::uint8_t, 8> special = detail::ull_math::special_bytes(P);
+    return detail::ull_math::fgra_estimate(
+        detail::ull_kernels().fgra_pass(registers_.data(), register_count, table.data(), special.data()), P);
+  }
   const std::array<std::uint32_t, 256> h = current_histogram();
   return e == ull_estimator::ml ? detail::ull_math::ml_estimate(h.data(), P)
                                 : detail::ull_math::fgra_estimate(h.data(), P);
@@ -734,7 +786,7 @@ template <unsigned P, class H, class A>
 interval ultraloglog<P, H, A>::confidence_interval(double confidence) const {
   if (!(confidence > 0.0 && confidence < 1.0)) throw std::invalid_argument("hashsketch: confidence must be in (0, 1)");
   const std::array<std::uint32_t, 256> h = current_histogram();
-  const double e = detail::ull_math::fgra_estimate(h.data(), P);
+  const double e = estimate();  // the same value estimate() returns, also right after a merge
   const double z = detail::normal_quantile_two_sided(confidence);
   const double spread = z * relative_standard_error();
   const double non_empty = static_cast<double>(register_count - h[0]);
