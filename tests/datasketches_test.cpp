@@ -105,7 +105,8 @@ void with_p(unsigned p, F&& f) {
 
 template <class Sketch>
 bytes regs_of(const Sketch& s) {
-  return bytes(s.registers().begin(), s.registers().end());
+  const hs::register_view view = s.registers();  // one view: a sparse sketch's is a copy
+  return bytes(view.begin(), view.end());
 }
 
 bytes parse_registers(unsigned p, const bytes& image) {

@@ -31,7 +31,8 @@ std::vector<std::uint64_t> random_keys(std::size_t n, std::uint64_t seed) {
 
 template <class Sketch>
 std::vector<std::uint8_t> regs(const Sketch& s) {
-  return std::vector<std::uint8_t>(s.registers().begin(), s.registers().end());
+  const hashsketch::register_view view = s.registers();  // one view: a sparse sketch's is a copy
+  return std::vector<std::uint8_t>(view.begin(), view.end());
 }
 
 // Whether s.add(std::declval<Args>()...) compiles, for comparing overload sets.

@@ -76,7 +76,8 @@ hyperloglog<P> sketch_of_hashes(const std::vector<std::uint64_t>& hashes) {
 
 template <class Sketch>
 std::vector<std::uint8_t> regs(const Sketch& s) {
-  return std::vector<std::uint8_t>(s.registers().begin(), s.registers().end());
+  const hashsketch::register_view view = s.registers();  // one view: a sparse sketch's is a copy
+  return std::vector<std::uint8_t>(view.begin(), view.end());
 }
 
 // The histogram recomputed from the registers, independently of the sketch's
@@ -163,7 +164,9 @@ TEMPLATE_TEST_CASE_SIG("add_hash follows the top-bits / leading-zeros mapping", 
     REQUIRE(rank >= 1);
     REQUIRE(rank <= 65 - P);
     std::size_t wrong = 0;
-    for (std::size_t i = 0; i < s.registers().size(); ++i) wrong += s.registers()[i] != (i == index ? rank : 0u);
+    // One view: of a sparse sketch each registers() call materialises a copy.
+    const hashsketch::register_view regs = s.registers();
+    for (std::size_t i = 0; i < regs.size(); ++i) wrong += regs[i] != (i == index ? rank : 0u);
     REQUIRE(wrong == 0);
     CHECK(s.histogram()[0] == s.register_count - 1);
     CHECK(s.histogram()[rank] == 1);
@@ -247,7 +250,10 @@ double recomputed_estimate(const hyperloglog<P>& s) {
 
 TEMPLATE_TEST_CASE_SIG("the maintained histogram and estimate stay current through add, merge, refresh, clear, copy",
                        "[hyperloglog][refresh]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+  // The dense state's maintained summary (the sparse state has none to
+  // keep: tests/sparse_test.cpp covers its refresh()/current()).
   hyperloglog<P> s;
+  s.densify();
   REQUIRE(s.current());
   REQUIRE(s.estimate() == 0.0);
   splitmix64 rng{P};
@@ -262,6 +268,7 @@ TEMPLATE_TEST_CASE_SIG("the maintained histogram and estimate stay current throu
     REQUIRE(s.histogram() == histogram_of(s));
     REQUIRE(s.estimate() == recomputed_estimate(s));
     hyperloglog<P> other;
+    other.densify();
     for (int i = 0; i < 1000; ++i) other.add_hash(rng());
     hyperloglog<P> lazy = s;
     lazy.merge(other);
@@ -307,6 +314,7 @@ TEMPLATE_TEST_CASE_SIG("the maintained histogram and estimate stay current throu
   REQUIRE(s.current());
   REQUIRE(s.histogram() == histogram_of(s));
   REQUIRE(s.estimate() == 0.0);
+  REQUIRE(s.is_sparse());  // clear() goes back to the empty sparse sketch
 }
 
 // issue 16: estimate() on an added-to sketch returns a value kept current by
@@ -317,6 +325,7 @@ TEMPLATE_TEST_CASE_SIG("the estimate kept current by add() equals the recomputed
                        "[hyperloglog][refresh]", ((unsigned P), P), 4, 6, 8, 10, 12, 14, 16) {
   constexpr std::size_t m = hyperloglog<P>::register_count;
   hyperloglog<P> s;
+  s.densify();  // the dense state's maintained estimate
   splitmix64 rng{900 + P};
   // Every add at small P, ~300 checkpoints at large P (each check is O(m)).
   const std::size_t n = 6 * m + 2000, step = std::max<std::size_t>(1, n / 300);
@@ -328,6 +337,7 @@ TEMPLATE_TEST_CASE_SIG("the estimate kept current by add() equals the recomputed
     s.add_hash(h);
     if (i % step != 0 && i + 1 != n) continue;
     hyperloglog<P> stale;
+    stale.densify();
     stale.merge(s);
     REQUIRE_FALSE(stale.current());
     INFO("P = " << P << ", after add " << i);
@@ -526,6 +536,7 @@ TEMPLATE_TEST_CASE_SIG("a fully saturated sketch has a finite estimate", "[hyper
   // the cap. Ertl's formula tends to +∞ there (found by datasketches_fuzz); the
   // library returns the largest value the registers express, α_m·m·2^(65−P).
   hyperloglog<P> s;
+  s.densify();  // the dense estimator's edge (sparse, 2^P keys estimate ≈ 2^P)
   for (std::uint64_t i = 0; i < hyperloglog<P>::register_count; ++i) s.add_hash(i << (64u - P));
   REQUIRE(s.histogram()[hyperloglog<P>::max_rank] == hyperloglog<P>::register_count);
   const double m = static_cast<double>(hyperloglog<P>::register_count);
@@ -545,7 +556,10 @@ TEMPLATE_TEST_CASE_SIG("empty and clear", "[hyperloglog]", ((unsigned P), P), 4,
   CHECK(s.empty());
   CHECK(s.estimate() == 0.0);
   CHECK(s.estimate(hashsketch::estimator::classic) == 0.0);
-  CHECK(std::all_of(s.registers().begin(), s.registers().end(), [](std::uint8_t r) { return r == 0; }));
+  {
+    const hashsketch::register_view view = s.registers();
+    CHECK(std::all_of(view.begin(), view.end(), [](std::uint8_t r) { return r == 0; }));
+  }
   CHECK(s.histogram()[0] == s.register_count);
   s.add(std::uint64_t{42});
   CHECK_FALSE(s.empty());
@@ -583,6 +597,7 @@ TEMPLATE_TEST_CASE_SIG("confidence_interval", "[hyperloglog][interval]", ((unsig
 
   for (std::size_t n : {std::size_t{1}, std::size_t{10}, std::size_t{1} << P, std::size_t{50} << P}) {
     s.clear();
+    s.densify();  // the dense state's interval (the sparse one: tests/sparse_test.cpp)
     for (std::uint64_t k : random_keys(n, 60 + n)) s.add(k);
     const double rse = hyperloglog<P>::relative_standard_error();
     const auto ci = s.confidence_interval();  // default 0.95
@@ -645,7 +660,8 @@ TEMPLATE_TEST_CASE_SIG("serialize writes the documented layout and round-trips b
                                    (static_cast<std::uint32_t>(bytes[22]) << 16) |
                                    (static_cast<std::uint32_t>(bytes[23]) << 24);
       CHECK(length == s.register_count);
-      CHECK(std::equal(s.registers().begin(), s.registers().end(), bytes.begin() + 24));
+      const hashsketch::register_view view = s.registers();  // one view: a sparse sketch's is a copy
+      CHECK(std::equal(view.begin(), view.end(), bytes.begin() + 24));
       std::uint64_t stored_sum = 0;
       for (int i = 7; i >= 0; --i) stored_sum = (stored_sum << 8) | bytes[bytes.size() - 8 + i];
       CHECK(stored_sum == XXH64(bytes.data(), bytes.size() - 8, 0));
@@ -655,7 +671,11 @@ TEMPLATE_TEST_CASE_SIG("serialize writes the documented layout and round-trips b
       CHECK(back.hasher() == xxh3_hasher(seed));
       CHECK(back.serialize() == bytes);
       CHECK(back.histogram() == s.histogram());
-      CHECK(back.estimate() == s.estimate());
+      // A version-1 image is dense: back estimates as s does once dense.
+      CHECK_FALSE(back.is_sparse());
+      auto dense = s;
+      dense.densify();
+      CHECK(back.estimate() == dense.estimate());
       if (seed == 0) CHECK(hyperloglog<P>::deserialize(bytes.data(), bytes.size()) == s);
     }
   }

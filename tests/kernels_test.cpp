@@ -426,8 +426,11 @@ bool cache_line_aligned(const std::uint8_t* p) { return reinterpret_cast<std::ui
 
 TEST_CASE("register storage is 64-byte aligned and comes from the user's allocator") {
   // Default allocator: many sketches, every one aligned (std::allocator alone
-  // guarantees only 16 bytes, so unaligned ones would show up here).
+  // guarantees only 16 bytes, so unaligned ones would show up here). New
+  // sketches are sparse: registers() materialises a copy, aligned as well.
   std::vector<hashsketch::hyperloglog<8>> many(64);
+  for (const auto& s : many) CHECK(cache_line_aligned(s.registers().data()));
+  for (auto& s : many) s.densify();
   for (const auto& s : many) CHECK(cache_line_aligned(s.registers().data()));
   hashsketch::hyperloglog<12> a;
   for (std::uint64_t i = 0; i < 1000; ++i) a.add(i);
@@ -435,13 +438,23 @@ TEST_CASE("register storage is 64-byte aligned and comes from the user's allocat
   CHECK(cache_line_aligned(copy.registers().data()));
   CHECK(cache_line_aligned((a | copy).registers().data()));
   CHECK(cache_line_aligned(a.reduce<9>().registers().data()));
+  a.densify();
+  const hashsketch::hyperloglog<12> dense_copy = a;
+  CHECK(cache_line_aligned(dense_copy.registers().data()));
+  CHECK(cache_line_aligned((a | dense_copy).registers().data()));
+  CHECK(cache_line_aligned(a.reduce<9>().registers().data()));
 
   using sketch = hashsketch::hyperloglog<10, hashsketch::xxh3_hasher, logging_allocator<std::uint8_t>>;
   allocation_log log;
   {
     sketch s(hashsketch::xxh3_hasher{}, logging_allocator<std::uint8_t>(&log));
+    CHECK(log.allocations == 0);  // sparse: nothing allocated until tokens need the heap
+    s.densify();
     CHECK(log.allocations == 1);
-    CHECK(log.last_request == sketch::register_count + 64);  // m bytes + the alignment slack
+    // The dense block (m registers + the summary) + the alignment slack, as
+    // memory_bytes() counts it.
+    CHECK(log.last_request == s.memory_bytes() - sizeof(sketch));
+    CHECK(log.last_request >= sketch::register_count + 64);
     CHECK(cache_line_aligned(s.registers().data()));
     CHECK(s.get_allocator().log == &log);  // the user's allocator, not the adaptor
     for (std::uint64_t i = 0; i < 5000; ++i) s.add(i);
@@ -453,6 +466,15 @@ TEST_CASE("register storage is 64-byte aligned and comes from the user's allocat
     CHECK(log.allocations == 3);
     CHECK(u.get_allocator().log == &log);
     CHECK(u.estimate() == s.estimate());
+    // The sparse state's tokens come from the same allocator, and
+    // memory_bytes() counts exactly the bytes taken.
+    sketch sp(hashsketch::xxh3_hasher{}, logging_allocator<std::uint8_t>(&log));
+    const std::size_t live_before = log.bytes_live;
+    for (std::uint64_t i = 0; i < 200; ++i) sp.add(i);
+    REQUIRE(sp.is_sparse());
+    CHECK(log.bytes_live - live_before == sp.memory_bytes() - sizeof(sketch));
+    CHECK(cache_line_aligned(sp.registers().data()));  // a materialised copy, from the allocator too
+    CHECK(log.bytes_live - live_before == sp.memory_bytes() - sizeof(sketch));  // … and returned
   }
   CHECK(log.deallocations == log.allocations);
   CHECK(log.bytes_live == 0);  // every block returned with the size it was taken with

@@ -108,7 +108,8 @@ void with_p(unsigned p, F&& f) {
 
 template <class Sketch>
 bytes regs_of(const Sketch& s) {
-  return bytes(s.registers().begin(), s.registers().end());
+  const hs::register_view view = s.registers();  // one view: a sparse sketch's is a copy
+  return bytes(view.begin(), view.end());
 }
 
 // The manifest's keys: "i64" is the Java long i, "utf8" the string "k" + i.

@@ -119,8 +119,10 @@ std::vector<std::string> binary_keys(std::size_t n, std::uint64_t seed) {
 /// the canonical one that to_redis writes.
 bool canonical_for_redis(const redis_hyperloglog& s) {
   std::size_t run = 1;
-  for (std::size_t i = 1; i < s.registers().size(); ++i) {
-    run = (s.registers()[i] == s.registers()[i - 1] && s.registers()[i] != 0) ? run + 1 : 1;
+  // One view: of a sparse sketch each registers() call materialises a copy.
+  const hashsketch::register_view regs = s.registers();
+  for (std::size_t i = 1; i < regs.size(); ++i) {
+    run = (regs[i] == regs[i - 1] && regs[i] != 0) ? run + 1 : 1;
     if (run > 4) return false;
   }
   return true;

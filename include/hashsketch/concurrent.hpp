@@ -309,7 +309,8 @@ void concurrent_hyperloglog<P, Hasher>::add_many(const std::uint64_t* keys, std:
 template <unsigned P, class Hasher>
 void concurrent_hyperloglog<P, Hasher>::merge_from(const sketch_type& other) {
   check_compatible(other.hasher());
-  const std::uint8_t* src = other.registers().data();
+  const register_view view = other.registers();  // owns a copy if `other` is sparse
+  const std::uint8_t* src = view.data();
   for (std::size_t i = 0; i < word_count; ++i) {
     const std::uint32_t theirs = detail::load_le32(src + 4 * i);
     if (theirs == 0) continue;

@@ -196,6 +196,24 @@ struct datasketches_addressing {
     rank = static_cast<std::uint8_t>((lz > 62u ? 62u : lz) + 1u);
   }
 
+  /// The token: index26 = h1 & 0x3FFFFFF, rank26 = min(clz64(h2), 62) + 1 —
+  /// DataSketches' coupon is rank26 << 26 | index26, a bijection with it.
+  /// The no-hash gives detail::null_token, which a sketch never stores.
+  static std::uint32_t token(const murmur3_128_hash& hash) noexcept {
+    if (hash.none) return detail::null_token;
+    const unsigned lz = hash.h2 == 0 ? 64u : detail::clz64_nonzero(hash.h2);
+    return static_cast<std::uint32_t>(hash.h1 & 0x3FFFFFFu) << 6 | (lz > 62u ? 62u : lz);
+  }
+
+  /// index = the low P index bits; the rank is rank26 itself (it never
+  /// depended on the index). null_token's field 63 wraps to rank 0.
+  template <unsigned P>
+  static void locate_token(std::uint32_t token, std::size_t& index, std::uint8_t& rank) noexcept {
+    static_assert(P >= 1 && P <= 26, "hashsketch: token precision is 26");
+    index = static_cast<std::size_t>((token >> 6) & ((std::uint32_t{1} << P) - 1u));
+    rank = static_cast<std::uint8_t>(((token & 63u) + 1u) & 63u);
+  }
+
   /// dst[i mod 2^to_p] = max(dst[...], src[i]) for every i < 2^from_p.
   static void fold(unsigned from_p, const std::uint8_t* src, unsigned to_p, std::uint8_t* dst) noexcept {
     const std::size_t n = std::size_t{1} << from_p;

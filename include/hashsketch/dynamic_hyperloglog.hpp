@@ -17,8 +17,10 @@
 // The cost of the run-time precision is one jump on P per call (≈ 1 ns);
 // hot loops can take the typed sketch with visit().
 //
-// Memory: m = 2^P bytes of registers + ≈ 300 bytes. Error, thread-safety:
-// as hyperloglog<P> (const members never write; one writer at a time).
+// Memory: as hyperloglog<P> (sparse while small, then m = 2^P bytes of
+// registers + ≈ 350 bytes; docs/sparse.md) + the variant's tag. Error,
+// thread-safety: as hyperloglog<P> (const members never write; one writer at
+// a time).
 
 #include <algorithm>
 #include <cstddef>
@@ -71,7 +73,7 @@ class basic_dynamic_hyperloglog {
 
   /// An empty sketch with 2^precision registers and Hasher(seed). Throws
   /// precision_error (derived from std::invalid_argument) unless
-  /// 4 ≤ precision ≤ 16; what the allocator throws. Allocates m bytes.
+  /// 4 ≤ precision ≤ 16. Allocates nothing (the sketch starts sparse).
   explicit basic_dynamic_hyperloglog(unsigned precision, std::uint64_t seed = 0, const Allocator& alloc = Allocator{})
       : sketch_(make(precision, Hasher(seed), alloc)) {}
   /// The same with a hasher object.
@@ -119,11 +121,11 @@ class basic_dynamic_hyperloglog {
     return visit([&](auto& s) { return s.add(std::forward<Key>(key)...); });
   }
   /// An already hashed value (see basic_sketch::add_hash).
-  void add_hash(hash_type hash) noexcept {
+  void add_hash(hash_type hash) {
     visit([&](auto& s) { s.add_hash(hash); });
   }
   /// n 64-bit keys; register for register the same as n add() calls.
-  void add_many(const std::uint64_t* keys, std::size_t n) noexcept {
+  void add_many(const std::uint64_t* keys, std::size_t n) {
     visit([&](auto& s) { s.add_many(keys, n); });
   }
 
@@ -183,16 +185,29 @@ class basic_dynamic_hyperloglog {
   std::size_t register_count() const noexcept { return std::size_t{1} << precision(); }
   /// The largest register value at this precision (65 − P for the default layout).
   std::uint8_t max_rank() const noexcept { return Addressing::max_rank(precision()); }
-  /// The m registers, read-only (see basic_sketch::registers()).
-  register_view registers() const noexcept {
+  /// The m registers, read-only (see basic_sketch::registers(): of a sparse
+  /// sketch, a view owning a materialised copy).
+  register_view registers() const {
     return visit([](const auto& s) { return s.registers(); });
   }
   /// counts[v] = registers holding v.
-  register_histogram histogram() const noexcept {
+  register_histogram histogram() const {
     return visit([](const auto& s) { return s.histogram(); });
   }
   bool empty() const noexcept {
     return visit([](const auto& s) { return s.empty(); });
+  }
+  /// basic_sketch::is_sparse(): tokens, no registers yet (docs/sparse.md).
+  bool is_sparse() const noexcept {
+    return visit([](const auto& s) { return s.is_sparse(); });
+  }
+  /// basic_sketch::densify(): forces the dense state.
+  void densify() {
+    visit([](auto& s) { s.densify(); });
+  }
+  /// basic_sketch::memory_bytes() of the held sketch + the rest of this object.
+  std::size_t memory_bytes() const noexcept {
+    return sizeof(*this) + visit([](const auto& s) { return s.memory_bytes() - sizeof(s); });
   }
   /// Back to the empty sketch at the same precision.
   void clear() noexcept {
@@ -251,6 +266,17 @@ class basic_dynamic_hyperloglog {
     });
   }
 
+  // A sparse sketch's tokens (precision-free), to be merged into a sketch of
+  // another precision with detail::sparse_access::merge_tokens.
+  std::vector<std::uint32_t> tokens() const {
+    std::vector<std::uint32_t> out;
+    visit([&out](const auto& s) {
+      out.reserve(detail::sparse_access::token_count(s));
+      detail::sparse_access::for_each_token(s, [&out](std::uint32_t t) { out.push_back(t); });
+    });
+    return out;
+  }
+
   void check_compatible(const basic_dynamic_hyperloglog& other) const {
     if (!(hasher() == other.hasher()))
       throw incompatible_sketch_error(std::string("hashers differ (") + Hasher::name + " seed " +
@@ -299,6 +325,11 @@ auto basic_dynamic_hyperloglog<Hasher, Allocator, Addressing>::to_hyperloglog() 
     throw precision_error("cannot convert a P=" + std::to_string(precision()) + " sketch to the finer P=" +
                           std::to_string(P));
   fixed_type<P> out(hasher(), get_allocator());
+  if (is_sparse()) {  // tokens carry no precision: out holds the same ones
+    const std::vector<std::uint32_t> t = tokens();
+    detail::sparse_access::merge_tokens(out, t.data(), t.size());
+    return out;
+  }
   Addressing::fold(precision(), registers().data(), P, detail::register_access::data(out));
   detail::register_access::registers_changed(out);
   return out;
@@ -319,10 +350,15 @@ void basic_dynamic_hyperloglog<Hasher, Allocator, Addressing>::merge(const basic
     // The result is coarser than *this: fold ourselves into a copy of other
     // (allocates; *this untouched until the noexcept move at the end).
     basic_dynamic_hyperloglog out = other;
-    out.visit([&](auto& s) {
-      Addressing::fold(p, registers().data(), q, detail::register_access::data(s));
-      detail::register_access::registers_changed_lazily(s);
-    });
+    if (is_sparse()) {
+      const std::vector<std::uint32_t> t = tokens();
+      out.visit([&](auto& s) { detail::sparse_access::merge_tokens(s, t.data(), t.size()); });
+    } else {
+      out.visit([&](auto& s) {
+        Addressing::fold(p, registers().data(), q, detail::register_access::data(s));
+        detail::register_access::registers_changed_lazily(s);
+      });
+    }
     *this = std::move(out);
     return;
   }
@@ -330,6 +366,12 @@ void basic_dynamic_hyperloglog<Hasher, Allocator, Addressing>::merge(const basic
     using same_type = std::remove_reference_t<decltype(s)>;
     if (q == p) {
       s.merge(std::get<same_type>(other.sketch_));
+    } else if (other.is_sparse()) {
+      // other is finer and sparse: its tokens carry no precision (as in
+      // basic_sketch::merge<Q>(finer)); a sparse *this stays sparse while
+      // the union fits.
+      const std::vector<std::uint32_t> t = other.tokens();
+      detail::sparse_access::merge_tokens(s, t.data(), t.size());
     } else {
       // other is finer: fold it into our registers without a temporary, as
       // basic_sketch::merge<Q>(finer) does.
@@ -344,6 +386,11 @@ auto basic_dynamic_hyperloglog<Hasher, Allocator, Addressing>::reduce(unsigned q
   if (q > precision())
     throw precision_error("cannot fold P=" + std::to_string(precision()) + " to the finer P=" + std::to_string(q));
   basic_dynamic_hyperloglog out(q, hasher(), get_allocator());
+  if (is_sparse()) {  // the same tokens, sparse while they fit 2^q bytes
+    const std::vector<std::uint32_t> t = tokens();
+    out.visit([&](auto& s) { detail::sparse_access::merge_tokens(s, t.data(), t.size()); });
+    return out;
+  }
   out.visit([&](auto& s) {
     Addressing::fold(precision(), registers().data(), q, detail::register_access::data(s));
     detail::register_access::registers_changed(s);

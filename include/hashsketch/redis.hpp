@@ -104,6 +104,28 @@ struct redis_addressing {
     rank = static_cast<std::uint8_t>(detail::ctz64_nonzero(rest) + 1u);
   }
 
+  /// The token: index26 = the low 26 bits, rank26 − 1 = the trailing zeros of
+  /// hash >> 26 with a sentinel at bit 38 (so rank26 is 1..39).
+  static std::uint32_t token(std::uint64_t hash) noexcept {
+    const std::uint32_t index26 = static_cast<std::uint32_t>(hash & 0x3FFFFFFu);
+    const std::uint64_t rest = (hash >> 26) | (std::uint64_t{1} << 38);
+    return index26 << 6 | static_cast<std::uint32_t>(detail::ctz64_nonzero(rest));
+  }
+
+  /// index = the low P of the 26 index bits; the other d = 26 − P (bits P..25)
+  /// are the lowest bits of the word whose trailing zeros count at P: rank =
+  /// (their trailing zeros) + 1 if any is set, else d + rank26. One ctz over
+  /// those d bits with a sentinel d + rank26 − 1 places up.
+  template <unsigned P>
+  static void locate_token(std::uint32_t token, std::size_t& index, std::uint8_t& rank) noexcept {
+    static_assert(P >= 1 && P <= 26, "hashsketch: token precision is 26");
+    constexpr unsigned d = 26u - P;
+    const std::uint32_t index26 = token >> 6;
+    index = static_cast<std::size_t>(index26 & ((std::uint32_t{1} << P) - 1u));
+    const std::uint64_t word = std::uint64_t{index26 >> P} | (std::uint64_t{1} << (d + (token & 63u)));
+    rank = static_cast<std::uint8_t>(detail::ctz64_nonzero(word) + 1u);
+  }
+
   /// Folding p → q (q ≤ p): register i goes to i mod 2^q. The dropped index
   /// bits i >> q (d = p − q of them) are the lowest bits of the word whose
   /// trailing zeros count at q: if any is set the rank is (trailing zeros of
@@ -202,8 +224,14 @@ std::string to_redis(const basic_redis_hyperloglog<Allocator>& sketch, redis_enc
     throw incompatible_sketch_error("Redis hashes with MurmurHash64A seed " +
                                     std::to_string(murmur64a_hasher::redis_seed) + ", this sketch uses seed " +
                                     std::to_string(sketch.hasher().seed()));
-  const std::uint8_t* regs = sketch.registers().data();
-  const register_histogram h = sketch.histogram();
+  // The view owns a materialised copy when the sketch is sparse: keep it.
+  const register_view view = sketch.registers();
+  const std::uint8_t* regs = view.data();
+  register_histogram h;
+  if (sketch.is_sparse())
+    detail::kernels().register_histogram(regs, view.size(), h.data());
+  else
+    h = sketch.histogram();
   bool fits_sparse = true;
   for (std::size_t v = detail::redis_sparse_val_max_value + 1; v < h.size(); ++v)
     if (h[v] != 0) fits_sparse = false;
@@ -269,8 +297,9 @@ void merge(basic_sketch<Family, P, H1, A1, L1>& into, const basic_sketch<Family,
                                       std::to_string(from.hasher().seed()) +
                                       "): the same key lands in different registers");
     std::uint8_t* dst = detail::register_access::data(into);
-    const std::uint8_t* src = from.registers().data();
-    for (std::size_t i = 0; i < from.registers().size(); ++i)
+    const register_view view = from.registers();  // owns a copy if `from` is sparse
+    const std::uint8_t* src = view.data();
+    for (std::size_t i = 0; i < view.size(); ++i)
       if (src[i] > dst[i]) dst[i] = src[i];
     detail::register_access::registers_changed(into);
   }

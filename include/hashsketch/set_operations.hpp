@@ -24,6 +24,7 @@
 #include <iterator>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "basic_sketch.hpp"
 #include "detail/dispatch.hpp"
@@ -57,36 +58,52 @@ void check_same_hasher(const Hasher& expected, const Hasher& got, std::size_t po
                                     " at position " + std::to_string(position) +
                                     "): the same key lands in different registers");
 }
+
+// merge_all's loop; `position` numbers the first input in error messages.
+// Dense into dense goes through the SIMD kernel with the summary rebuilt
+// once at the end; any pair with a sparse side through Sketch::merge, which
+// applies the state rules (and rebuilds a stale summary before it updates
+// registers token by token).
+template <class InputIt, class Sketch>
+Sketch merge_all_into(InputIt first, InputIt last, Sketch init, std::size_t position) {
+  const detail::kernel_table& k = detail::kernels();
+  for (; first != last; ++first, ++position) {
+    const Sketch& s = detail::sketch_ref(*first);
+    detail::check_same_hasher(init.hasher(), s.hasher(), position);
+    if (init.is_sparse() || s.is_sparse()) {
+      init.merge(s);
+    } else {
+      k.merge_max(detail::register_access::data(init), s.registers().data(), Sketch::register_count);
+      detail::register_access::registers_changed_lazily(init);
+    }
+  }
+  init.refresh();
+  return init;
+}
 }  // namespace detail
 
 /// The union of every sketch in [first, last) (sketches, or pointers to
 /// sketches, all of one type), added into `init`, which is returned: equal,
-/// register for register, to init | s_1 | … | s_k, and to the sketch of the
-/// union of all their keys.
-/// Complexity: O(k·m) with the SIMD merge kernel, each input read once,
-/// `init`'s registers staying cache-resident; one histogram pass at the end
-/// (none when the range is empty and init is current). The result is
-/// current (Sketch::current()): its estimate() needs no register pass.
-/// No allocation beyond `init` itself.
+/// register for register and in its state, to init | s_1 | … | s_k, and to
+/// the sketch of the union of all their keys.
+/// States (basic_sketch): while init and the inputs are sparse the tokens
+/// are united (init stays sparse while they fit, docs/sparse.md); a dense
+/// input makes init dense, and sparse inputs are applied to its registers
+/// token by token.
+/// Complexity: O(k·m) with the SIMD merge kernel over dense inputs (O(n_i)
+/// for a sparse one), each input read once, `init`'s registers staying
+/// cache-resident; one summary pass at the end (none when the range is empty
+/// and init is current). The result is current (Sketch::current()): its
+/// estimate() needs no register pass.
+/// No allocation beyond `init` itself (and its promotion, if the tokens
+/// outgrow the sparse state).
 /// Throws incompatible_sketch_error (naming the position in the range) if a
 /// sketch's hasher differs from init's; `init` (a copy) is then discarded.
 template <class InputIt, class Sketch>
 Sketch merge_all(InputIt first, InputIt last, Sketch init) {
   static_assert(std::is_same<detail::merge_all_result_t<InputIt>, Sketch>::value,
                 "hashsketch::merge_all: the range must hold sketches (or pointers to them) of init's type");
-  if (first == last) {
-    init.refresh();  // the result is always current, even an unchanged init
-    return init;
-  }
-  std::uint8_t* dst = detail::register_access::data(init);
-  const detail::kernel_table& k = detail::kernels();
-  for (std::size_t position = 0; first != last; ++first, ++position) {
-    const Sketch& s = detail::sketch_ref(*first);
-    detail::check_same_hasher(init.hasher(), s.hasher(), position);
-    k.merge_max(dst, s.registers().data(), Sketch::register_count);
-  }
-  detail::register_access::registers_changed(init);
-  return init;
+  return detail::merge_all_into(first, last, std::move(init), 0);
 }
 
 /// The union of every sketch in [first, last) (sketches, or pointers to
@@ -97,31 +114,24 @@ Sketch merge_all(InputIt first, InputIt last, Sketch init) {
 /// hasher (seed), pass an empty sketch with it as `init` instead, so the
 /// result stays mergeable with them.
 /// Complexity, memory and errors: as the overload with `init` (the first
-/// sketch's registers are copied, not merged into zeros).
+/// sketch is copied, not merged into an empty one).
 template <class InputIt>
 detail::merge_all_result_t<InputIt> merge_all(InputIt first, InputIt last) {
   using sketch = detail::merge_all_result_t<InputIt>;
   if (first == last) return sketch{};
-  const sketch& head = detail::sketch_ref(*first);
-  sketch out(head.hasher(), head.get_allocator());
-  std::memcpy(detail::register_access::data(out), head.registers().data(), sketch::register_count);
-  const detail::kernel_table& k = detail::kernels();
+  sketch out(detail::sketch_ref(*first));
   ++first;
-  for (std::size_t position = 1; first != last; ++first, ++position) {
-    const sketch& s = detail::sketch_ref(*first);
-    detail::check_same_hasher(out.hasher(), s.hasher(), position);
-    k.merge_max(detail::register_access::data(out), s.registers().data(), sketch::register_count);
-  }
-  detail::register_access::registers_changed(out);
-  return out;
+  return detail::merge_all_into(first, last, std::move(out), 1);
 }
 
 /// |A ∪ B| estimated without materialising the union: one pass over both
 /// register arrays computes the summary of max(a, b) that the family's
 /// estimator reads (register_stats for HyperLogLog, a histogram otherwise).
 /// Always equal to (a | b).estimate(), at about the cost of reading a and b
-/// once. O(m), no allocation. Throws incompatible_sketch_error if the hashers
-/// differ.
+/// once. O(m), no allocation, for two dense sketches; with a sparse operand
+/// it is (a | b).estimate() itself (O(n + m), allocates the union: the
+/// sparse estimate needs the united tokens). Throws incompatible_sketch_error
+/// if the hashers differ.
 template <class Family, unsigned P, class Hasher, class Allocator, class Addressing, class... Estimator>
 double estimate_union(const basic_sketch<Family, P, Hasher, Allocator, Addressing>& a,
                       const basic_sketch<Family, P, Hasher, Allocator, Addressing>& b, Estimator... e) {
@@ -129,6 +139,7 @@ double estimate_union(const basic_sketch<Family, P, Hasher, Allocator, Addressin
                 "hashsketch::estimate_union: this family has no estimator choice");
   using sketch = basic_sketch<Family, P, Hasher, Allocator, Addressing>;
   detail::check_same_hasher(a.hasher(), b.hasher(), 1);
+  if (a.is_sparse() || b.is_sparse()) return (a | b).estimate(e...);
   constexpr std::size_t m = sketch::register_count;
   constexpr unsigned q = sketch::max_rank - 1u;
   const detail::kernel_table& k = detail::kernels();

@@ -39,10 +39,13 @@
 // pause, call advance(wall_clock) before querying so that quiet minutes count
 // as empty rather than freezing the window.
 //
-// Memory: one Sketch per non-empty bucket (m + ~300 bytes each for hyperloglog
-// at precision P, m = 2^P) + 8 bytes per bucket slot. Empty buckets cost no
-// registers; a bucket's sketch is created on its first event and freed when
-// the bucket leaves the window.
+// Memory: one Sketch per non-empty bucket + 8 bytes per bucket slot. A
+// basic_sketch bucket stays sparse while small (sizeof(Sketch) + ≤ 4 bytes
+// per distinct key + 64, docs/sparse.md) and becomes dense (m + ~350 bytes
+// at precision P, m = 2^P) only when that is smaller: 1440 one-minute
+// buckets of 300 keys each fit in 2 MiB at any P (tests/sparse_test.cpp).
+// Empty buckets cost nothing; a bucket's sketch is created on its first event
+// and freed when the bucket leaves the window.
 //
 // Thread-safety: none internally, like the sketches. One writer (add,
 // advance, deserialize into a new object), or any number of concurrent readers
@@ -71,6 +74,16 @@
 #include "set_operations.hpp"
 
 namespace hashsketch {
+namespace detail {
+template <class Sketch>
+auto sketch_memory_bytes(const Sketch& s, int) noexcept -> decltype(s.memory_bytes()) {
+  return s.memory_bytes();
+}
+template <class Sketch>
+std::size_t sketch_memory_bytes(const Sketch&, long) noexcept {
+  return sizeof(Sketch) + Sketch::serialized_size();
+}
+}  // namespace detail
 
 /// Layout of a serialised time_window (all integers little-endian):
 ///
@@ -205,17 +218,18 @@ class time_window {
   // than the window (then dropped() grows by one). A timestamp newer than now
   // first advances the window to it (as advance(t) does). O(1), except that
   // advancing frees the sketches of the buckets that leave (O(buckets
-  // retired)) and a bucket's first event allocates its sketch (m bytes; throws
-  // what the allocator throws, the window keeps its other contents).
+  // retired)) and a bucket's first event allocates its sketch object (a
+  // sparse basic_sketch: sizeof(Sketch) bytes, its tokens and later its
+  // registers growing with its keys, docs/sparse.md). An add that cannot
+  // get memory throws what the allocator throws and counts its event in
+  // dropped(); the window keeps its other contents.
 
   /// Adds a key at time t: any key Sketch::add(key) takes, hashed as the
   /// sketch hashes it (detail/key_overloads.hpp: integers, enums, strings,
   /// key_traits<T> types, floating point only where the hasher has a rule).
   template <class K, std::enable_if_t<detail::sketch_takes_key<Sketch, K>::value, int> = 0>
   bool add(time_type t, const K& key) {
-    Sketch* s = bucket_for_write(t);
-    if (s) s->add(key);
-    return s != nullptr;
+    return record(t, [&key](Sketch& s) { s.add(key); });
   }
   /// A key the sketch does not take (bool, nullptr, a double on a sketch
   /// whose hasher has no floating rule, a type without key_traits): deleted,
@@ -237,9 +251,7 @@ class time_window {
   }
   /// Adds an already hashed value at time t.
   bool add_hash(time_type t, hash_type hash) {
-    Sketch* s = bucket_for_write(t);
-    if (s) s->add_hash(hash);
-    return s != nullptr;
+    return record(t, [hash](Sketch& s) { s.add_hash(hash); });
   }
 
   /// Moves now forward to `now` and retires (frees) the buckets that fall out
@@ -385,6 +397,16 @@ class time_window {
   /// whose add() threw (std::bad_alloc creating their bucket's sketch): every
   /// event given to add() is in accepted() or dropped().
   std::uint64_t dropped() const noexcept { return dropped_; }
+  /// Bytes in use: this object, its slot array and every bucket's sketch
+  /// (Sketch::memory_bytes() where the sketch has it — basic_sketch: object
+  /// + tokens or registers — else sizeof(Sketch) + its serialized size as a
+  /// stand-in for its registers). O(buckets).
+  std::size_t memory_bytes() const noexcept {
+    std::size_t n = sizeof(*this) + slots_.capacity() * sizeof(std::unique_ptr<Sketch>);
+    for (const auto& s : slots_)
+      if (s) n += detail::sketch_memory_bytes(*s, 0);
+    return n;
+  }
   /// Number of buckets currently holding a sketch.
   std::size_t used_buckets() const noexcept {
     std::size_t n = 0;
@@ -589,9 +611,26 @@ class time_window {
 
   template <class Byte>
   bool add_bytes(time_type t, const Byte* data, std::size_t size) {
+    return record(t, [data, size](Sketch& s) { s.add(data, size); });
+  }
+
+  // One event: its bucket, then the add. A sparse bucket sketch's add may
+  // allocate (its token store, its promotion) and throw; the event is then
+  // moved from accepted() (and late()) to dropped() and the exception
+  // propagates, the bucket holding what it held before.
+  template <class Add>
+  bool record(time_type t, Add&& add_to) {
     Sketch* s = bucket_for_write(t);
-    if (s) s->add(data, size);
-    return s != nullptr;
+    if (s == nullptr) return false;
+    try {
+      add_to(*s);
+    } catch (...) {
+      --accepted_;
+      if (t < now_) --late_;
+      ++dropped_;
+      throw;
+    }
+    return true;
   }
 
   // A moved-from window keeps its shape and hasher but no slot array (so the

@@ -1,0 +1,787 @@
+#ifndef HASHSKETCH_DETAIL_TOKEN_STORE_HPP
+#define HASHSKETCH_DETAIL_TOKEN_STORE_HPP
+
+// token_store: the sparse state of the register core (issue 14,
+// CORE-SHAPE.md). A set of 32-bit tokens (detail/tokens.hpp) holding ONE
+// token per index26, the one with the largest rank: the registers at every
+// precision P <= 16 depend only on that. Tokens sort as uint32 (by index26,
+// then rank).
+//
+// Memory bound (issue 14): heap_bytes() <= 4 * count_distinct() + 64 bytes at
+// every size, capacity counted. The store is ONE heap block of 32-bit words:
+//
+//   [ sorted part: count_ tokens, coded ][ 2 zero pad words ][ buffer ]
+//   |<-------------- capacity_ <= count_ + 16 words ------------------>|
+//
+// - The sorted part is a Rice code of the index gaps in two bit streams
+//   (LSB first in little-endian 32-bit words), so that decoding has no
+//   serial chain through bit positions:
+//     low    n * k bits: the k low bits of each gap g, fixed width, at i * k;
+//     unary  per token, g >> k in unary (that many 0 bits, then a 1), then
+//            r = rank26 - 1 in unary (r 0 bits, then a 1);
+//   where g = index26 - previous index26 - 1 (the first token: g = index26).
+//   A decoder takes the next two set bits of `unary` (ctz, then clear the
+//   lowest bit: one cycle of dependency each) and the low bits at a computed
+//   position (no dependency at all).
+//   Why this code: the n indexes of random hashes are uniform over 2^26, so
+//   the gaps are geometric with mean 2^26 / n, for which a Rice code with the
+//   best k is within 0.1 bit of the entropy log2(e * 2^26 / n); the ranks of
+//   every layout are geometric(1/2) (leading or trailing zeros of hash bits),
+//   for which unary is the optimal prefix code (2 bits on average). k is the
+//   one of floor / ceil of log2(ln 2 * 2^26 / n) with the smaller expected
+//   length for geometric gaps (Gallager & van Voorhis 1975). Measured: about
+//   2.9 / 2.5 / 2.2 / 1.9 bytes per token at n = 100 / 1000 / 4096 / 16384.
+//   Where the code would not save at least the pad (n below ~20, or
+//   adversarial tokens: long gaps, high ranks), the sorted part is the plain
+//   tokens instead (raw_, no pad): never more than 4 bytes a token.
+// - The pad (8 bytes) lets the decoder read 8 bytes at any byte of the
+//   streams without a bounds check per field.
+// - The block is always count_ + 16 words (the bound) unless the buffer
+//   would exceed max_buffer; then it is cut to what is used.
+// - The buffer: unsorted raw tokens, repeats allowed, in whatever room the
+//   code leaves under the bound (count_ + 16 - stream - pad words, at most
+//   max_buffer). Insert appends (one compare, one store); a full buffer is
+//   flushed: bucket-sorted (a copy: the buffer itself is not touched until
+//   the new block exists, so a throwing flush loses nothing), deduplicated
+//   with the max rank, merged with the decoded sorted part, re-encoded into
+//   a new block. A flush that adds nothing (only repeats) keeps the block.
+//   The amortised cost per insert is O(1 + n / buffer capacity), and the
+//   capacity is a fixed fraction of n (25-50 %) up to max_buffer: each
+//   insert pays for re-reading about 2-4 stored tokens (and, while the set
+//   grows, re-encoding about 1). That is the price of the memory bound: the
+//   buffer can only use the room the code saves (measured cost: see
+//   bench/token_store_bench.cpp and changes/tokens.md).
+// - Until the first flush (never_flushed()), the buffer is the whole state:
+//   deduplicated on insert (<= 16 tokens, a linear scan) and in first-seen
+//   order, which DataSketches LIST images need (their first <= 7 coupons).
+//
+// const members never write (the library's thread-safety promise): readers
+// sort a copy of the buffer in a stack array (max_buffer words, 16 KiB).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "bits.hpp"
+#include "bytes.hpp"
+#include "tokens.hpp"
+
+namespace hashsketch {
+namespace detail {
+
+template <class Allocator = std::allocator<std::uint8_t>>
+class token_store : private std::allocator_traits<Allocator>::template rebind_alloc<std::uint32_t> {
+  using word_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<std::uint32_t>;
+  using word_traits = std::allocator_traits<word_allocator>;
+
+ public:
+  /// Most tokens the buffer holds (16 KiB: the stack copy of const readers).
+  static constexpr std::size_t max_buffer = 4096;
+  /// Heap words beyond one per token that the memory bound allows (64 bytes).
+  static constexpr std::size_t slack_words = 16;
+
+  /// Empty; allocates nothing.
+  explicit token_store(const Allocator& a = Allocator{}) noexcept : word_allocator(a) {}
+  token_store(const token_store& o);
+  token_store& operator=(const token_store& o);
+  /// The moved-from store is empty and holds no memory.
+  token_store(token_store&& o) noexcept;
+  token_store& operator=(token_store&& o) noexcept;
+  ~token_store() { release(); }
+  void swap(token_store& o) noexcept;
+  friend void swap(token_store& a, token_store& b) noexcept { a.swap(b); }
+
+  /// Adds a token, keeping the larger rank per index26. Amortised O(1 + n /
+  /// buffer capacity). May allocate (the first token, a flush); strong guarantee.
+  void insert(std::uint32_t token) {
+    if (!never_flushed_ && buffered_ < buffer_capacity_) {
+      words_[buffer_at_ + buffered_++] = token;
+      return;
+    }
+    insert_slow(token);
+  }
+
+  /// Merges the buffer into the sorted part. A never-flushed store is left as
+  /// it is (its buffer is already exact, and keeps its insertion order).
+  /// May allocate; strong guarantee.
+  void flush() {
+    if (!never_flushed_ && buffered_ != 0) flush_buffer();
+  }
+
+  /// size() is exact: nothing is buffered beside the sorted part (or the
+  /// store was never flushed: then its deduplicated buffer is all of it).
+  bool flushed() const noexcept { return buffered_ == 0 || never_flushed_; }
+  /// No flush happened since construction / clear(), and no assign_sorted or
+  /// merge of a flushed store: the buffer is the whole state, in first-seen
+  /// order, and for_each_in_insertion_order() is available.
+  bool never_flushed() const noexcept { return never_flushed_; }
+
+  /// Distinct index26 values: exact when flushed(), else an upper bound
+  /// (buffered tokens may repeat). O(1).
+  std::size_t size() const noexcept { return std::size_t{count_} + buffered_; }
+
+  /// Distinct index26 values, exact. O(1) when flushed(), else O(n + b log b)
+  /// with the buffer sorted in a stack copy (no member is written).
+  std::size_t count_distinct() const noexcept;
+
+  /// Calls f(token) for every token in ascending order, one per index26 (the
+  /// max rank), the buffer merged in on the fly. No member is written.
+  template <class F>
+  void for_each(F&& f) const;
+
+  /// Only while never_flushed(): f(token) for the distinct index26 values in
+  /// first-seen order, each with its max rank. std::logic_error otherwise.
+  template <class F>
+  void for_each_in_insertion_order(F&& f) const {
+    if (!never_flushed_) throw std::logic_error("token_store: insertion order is gone after a flush");
+    for (std::uint32_t i = 0; i < buffered_; ++i) f(words_[buffer_at_ + i]);
+  }
+
+  /// Replaces the contents with t[0..n), which must be ascending with
+  /// distinct index26 values (std::invalid_argument otherwise; *this is then
+  /// unchanged). Strong guarantee.
+  void assign_sorted(const std::uint32_t* t, std::size_t n);
+
+  /// Union: for each index26 the larger rank. Strong guarantee. Merging a
+  /// never-flushed store inserts its tokens in their order (so two small
+  /// never-flushed stores stay never-flushed while the union fits the buffer).
+  void merge(const token_store& other);
+
+  /// Flushes, then releases the buffer's room: heap_bytes() becomes the
+  /// sorted part's (its code, about 2-3 bytes per token, + 8 bytes of pad).
+  /// The next insert allocates the room again (one rebuild). For stores that
+  /// stop growing (finished time-window buckets, results kept at rest). A
+  /// never-flushed store (<= 64 bytes) is left as it is. May allocate;
+  /// strong guarantee.
+  void shrink_to_fit() {
+    if (never_flushed_ || words_ == nullptr) return;
+    flush();
+    const std::size_t keep = raw_ ? std::size_t{count_} : std::size_t{stream_words_} + pad_words;
+    if (keep == capacity_) return;
+    std::uint32_t* block = word_traits::allocate(alloc(), keep);
+    std::memcpy(block, words_, keep * sizeof(std::uint32_t));
+    release();
+    words_ = block;
+    capacity_ = static_cast<std::uint32_t>(keep);
+    buffer_at_ = capacity_;
+    buffer_capacity_ = 0;
+  }
+
+  /// Empties the store and releases its memory (heap_bytes() == 0 after).
+  void clear() noexcept {
+    release();
+    reset_members();
+  }
+
+  /// Bytes allocated on the heap right now (the block's capacity).
+  std::size_t heap_bytes() const noexcept { return std::size_t{capacity_} * sizeof(std::uint32_t); }
+
+  /// Same token set (one max-rank token per index26), whatever the layout
+  /// of buffer and sorted part. O(n); allocates a copy of a's tokens.
+  friend bool operator==(const token_store& a, const token_store& b) {
+    if (a.count_distinct() != b.count_distinct()) return false;
+    std::vector<std::uint32_t> x;
+    x.reserve(a.count_distinct());
+    a.for_each([&](std::uint32_t t) { x.push_back(t); });
+    std::size_t i = 0;
+    bool same = true;
+    b.for_each([&](std::uint32_t t) { same = same && x[i++] == t; });
+    return same;
+  }
+  friend bool operator!=(const token_store& a, const token_store& b) { return !(a == b); }
+
+  /// For tests and benchmarks: bytes of the sorted part (code or plain) and
+  /// whether it is coded.
+  std::size_t sorted_bytes() const noexcept { return std::size_t{stream_words_} * 4; }
+  bool sorted_is_coded() const noexcept { return !raw_; }
+  std::size_t buffer_capacity() const noexcept { return buffer_capacity_; }
+
+ private:
+  static constexpr unsigned pad_words = 2;
+  // Reads the set bits of a unary stream in order: one 64-bit chunk in hand.
+  class unary_reader {
+   public:
+    explicit unary_reader(const unsigned char* region) noexcept : region_(region), chunk_(region ? load_le64(region) : 0) {}
+    // Bit position (from the region's start) of the next 1.
+    std::uint32_t next_one() noexcept {
+      while (chunk_ == 0) {
+        base_ += 64;
+        chunk_ = load_le64(region_ + base_ / 8);
+      }
+      const std::uint32_t at = base_ + ctz64_nonzero(chunk_);
+      chunk_ &= chunk_ - 1;
+      return at;
+    }
+
+   private:
+    const unsigned char* region_;
+    std::uint64_t chunk_;
+    std::uint32_t base_ = 0;  // bit position of chunk_'s bit 0
+  };
+
+  // Reads the sorted part in order. Valid while the block is unchanged.
+  class sorted_cursor {
+   public:
+    explicit sorted_cursor(const token_store& s) noexcept
+        : words_(s.words_),
+          low_(reinterpret_cast<const unsigned char*>(s.words_)),
+          unary_(s.raw_ ? nullptr : low_ + 4 * std::size_t{s.unary_at_}),
+          k_(s.rice_k_),
+          raw_(s.raw_) {}
+    std::uint32_t next() noexcept {
+      if (raw_) return words_[i_++];
+      const std::uint32_t gap_end = unary_.next_one();
+      const std::uint32_t rank_end = unary_.next_one();
+      const std::uint32_t q = gap_end - previous_end_ - 1;
+      const std::uint32_t r = rank_end - gap_end - 1;
+      previous_end_ = rank_end;
+      const std::size_t bit = std::size_t{i_++} * k_;
+      const std::uint32_t low =
+          static_cast<std::uint32_t>(load_le64(low_ + bit / 8) >> (bit % 8)) & ((std::uint32_t{1} << k_) - 1);
+      const std::uint32_t index = next_index_ + ((q << k_) | low);
+      next_index_ = index + 1;
+      return (index << 6) | r;
+    }
+
+   private:
+    const std::uint32_t* words_;
+    const unsigned char* low_;
+    unary_reader unary_;
+    std::uint32_t previous_end_ = ~std::uint32_t{0};  // "-1": the first code starts at bit 0
+    std::uint32_t next_index_ = 0;                    // previous index26 + 1
+    std::uint32_t i_ = 0;                             // tokens read
+    unsigned k_;
+    bool raw_;
+  };
+
+  word_allocator& alloc() noexcept { return *this; }
+  const word_allocator& alloc() const noexcept { return *this; }
+
+  void release() noexcept {
+    if (words_) word_traits::deallocate(alloc(), words_, capacity_);
+    words_ = nullptr;
+  }
+  void reset_members() noexcept {
+    words_ = nullptr;
+    capacity_ = count_ = stream_words_ = unary_at_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
+    rice_k_ = 0;
+    raw_ = true;
+    never_flushed_ = true;
+  }
+  void steal(token_store& o) noexcept {
+    words_ = o.words_;
+    capacity_ = o.capacity_;
+    count_ = o.count_;
+    stream_words_ = o.stream_words_;
+    unary_at_ = o.unary_at_;
+    buffer_at_ = o.buffer_at_;
+    buffer_capacity_ = o.buffer_capacity_;
+    buffered_ = o.buffered_;
+    rice_k_ = o.rice_k_;
+    raw_ = o.raw_;
+    never_flushed_ = o.never_flushed_;
+    o.reset_members();
+  }
+
+  void insert_slow(std::uint32_t token);
+  void decode_sorted(std::uint32_t* out) const noexcept;
+  void flush_buffer();
+  void rebuild(const std::uint32_t* t, std::size_t n);
+
+  // The buffer sorted by index26, one max-rank token per index, in out
+  // (buffered_ words); returns how many. For the const readers.
+  std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
+    if (buffered_ == 0) return 0;
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + buffered_, out);
+    std::sort(out, out + buffered_);
+    return dedup_sorted(out, buffered_);
+  }
+  // t[0..n) ascending (as tokens: by index26, then rank): keeps one token
+  // per index, the last = the max rank, in place; returns how many are left.
+  // Branch-free: in the repeat phase half the neighbours share an index.
+  static std::size_t dedup_sorted(std::uint32_t* t, std::size_t n) noexcept {
+    if (n == 0) return 0;
+    std::size_t w = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      w += token_index(t[i]) != token_index(t[w]);
+      t[w] = t[i];
+    }
+    return w + 1;
+  }
+  static void bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept;
+  static std::size_t merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b, std::size_t nb,
+                                  std::uint32_t* out, bool* raised) noexcept;
+
+  // Walks the sorted part and b[0..nb) (ascending, distinct indexes)
+  // together: emit(token, raised) once per index26 with the larger rank;
+  // raised: the token is new or raises a rank of the sorted part.
+  template <class Emit>
+  void merge_with(const std::uint32_t* b, std::size_t nb, Emit&& emit) const {
+    sorted_cursor c(*this);
+    std::size_t left = count_, j = 0;
+    std::uint32_t a = left ? c.next() : 0;
+    while (left != 0 && j < nb) {
+      const std::uint32_t ia = token_index(a), ib = token_index(b[j]);
+      if (ia < ib) {
+        emit(a, false);
+        a = --left ? c.next() : 0;
+      } else if (ib < ia) {
+        emit(b[j++], true);
+      } else {
+        emit(b[j] > a ? b[j] : a, b[j] > a);
+        ++j;
+        a = --left ? c.next() : 0;
+      }
+    }
+    while (left != 0) {
+      emit(a, false);
+      a = --left ? c.next() : 0;
+    }
+    for (; j < nb; ++j) emit(b[j], true);
+  }
+
+  std::uint32_t* words_ = nullptr;
+  std::uint32_t capacity_ = 0;         // words in the block
+  std::uint32_t count_ = 0;            // tokens in the sorted part
+  std::uint32_t stream_words_ = 0;     // words of the sorted part (coded or raw)
+  std::uint32_t unary_at_ = 0;         // coded: word offset of the unary stream
+  std::uint32_t buffer_at_ = 0;        // word offset of the buffer in the block
+  std::uint32_t buffer_capacity_ = 0;  // words of the buffer
+  std::uint32_t buffered_ = 0;         // tokens in the buffer
+  std::uint8_t rice_k_ = 0;            // Rice parameter of the coded gaps (0..25)
+  bool raw_ = true;                    // sorted part holds plain tokens
+  bool never_flushed_ = true;
+};
+
+// ---------------------------------------------------------------------------
+// Definitions.
+
+template <class A>
+token_store<A>::token_store(const token_store& o)
+    : word_allocator(word_traits::select_on_container_copy_construction(o.alloc())) {
+  if (o.words_) {
+    words_ = word_traits::allocate(alloc(), o.capacity_);
+    std::memcpy(words_, o.words_, std::size_t{o.buffer_at_ + o.buffered_} * sizeof(std::uint32_t));
+  }
+  capacity_ = o.capacity_;
+  count_ = o.count_;
+  stream_words_ = o.stream_words_;
+  unary_at_ = o.unary_at_;
+  buffer_at_ = o.buffer_at_;
+  buffer_capacity_ = o.buffer_capacity_;
+  buffered_ = o.buffered_;
+  rice_k_ = o.rice_k_;
+  raw_ = o.raw_;
+  never_flushed_ = o.never_flushed_;
+}
+
+template <class A>
+token_store<A>& token_store<A>::operator=(const token_store& o) {
+  if (this != &o) {
+    token_store copy(o);
+    if (word_traits::propagate_on_container_copy_assignment::value) alloc() = o.alloc();
+    release();
+    steal(copy);
+  }
+  return *this;
+}
+
+template <class A>
+token_store<A>::token_store(token_store&& o) noexcept : word_allocator(std::move(o.alloc())) {
+  steal(o);
+}
+
+template <class A>
+token_store<A>& token_store<A>::operator=(token_store&& o) noexcept {
+  if (this != &o) {
+    release();
+    // The library's allocators are stateless or propagate; an unequal
+    // non-propagating allocator would need a copy, which cannot be noexcept.
+    if (word_traits::propagate_on_container_move_assignment::value) alloc() = std::move(o.alloc());
+    steal(o);
+  }
+  return *this;
+}
+
+template <class A>
+void token_store<A>::swap(token_store& o) noexcept {
+  using std::swap;
+  if (word_traits::propagate_on_container_swap::value) swap(alloc(), o.alloc());
+  swap(words_, o.words_);
+  swap(capacity_, o.capacity_);
+  swap(count_, o.count_);
+  swap(stream_words_, o.stream_words_);
+  swap(unary_at_, o.unary_at_);
+  swap(buffer_at_, o.buffer_at_);
+  swap(buffer_capacity_, o.buffer_capacity_);
+  swap(buffered_, o.buffered_);
+  swap(rice_k_, o.rice_k_);
+  swap(raw_, o.raw_);
+  swap(never_flushed_, o.never_flushed_);
+}
+
+template <class A>
+void token_store<A>::insert_slow(std::uint32_t token) {
+  if (never_flushed_) {
+    // The buffer is the whole state: deduplicate, keep first-seen order.
+    std::uint32_t* buf = words_ + buffer_at_;
+    for (std::uint32_t i = 0; i < buffered_; ++i) {
+      if (token_index(buf[i]) == token_index(token)) {
+        if (token > buf[i]) buf[i] = token;
+        return;
+      }
+    }
+    if (words_ == nullptr) rebuild(nullptr, 0);  // the first block: 64 bytes, all buffer
+    if (buffered_ < buffer_capacity_) {
+      words_[buffer_at_ + buffered_++] = token;
+      return;
+    }
+  }
+  flush_buffer();  // the buffer is full
+  words_[buffer_at_ + buffered_++] = token;
+}
+
+template <class A>
+void token_store<A>::flush_buffer() {
+  const std::size_t c = count_, b = buffered_;
+  // One transient array: [merged: c + b][decoded sorted part: c][sorted
+  // buffer copy: b]. The buffer itself stays as it is until the new block
+  // exists (strong guarantee, insertion order included).
+  struct scoped_words {
+    word_allocator& alloc;
+    std::size_t size;
+    std::uint32_t* data;
+    ~scoped_words() { word_traits::deallocate(alloc, data, size); }
+  } temp{alloc(), 2 * c + 2 * b, word_traits::allocate(alloc(), 2 * c + 2 * b)};
+  std::uint32_t* const out = temp.data;
+  std::uint32_t* const decoded = out + c + b;
+  std::uint32_t* const sorted = decoded + c;
+  if (b >= 32) {
+    bucket_sort(words_ + buffer_at_, sorted, b);
+  } else {
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, sorted);
+    std::sort(sorted, sorted + b);
+  }
+  const std::size_t nb = dedup_sorted(sorted, b);
+  // Decoding into an array first keeps the decoder's state in registers and
+  // lets the merge run without a data-dependent branch (two sorted runs of
+  // random tokens interleave unpredictably: a branchy merge mispredicts
+  // about twice per buffered token).
+  decode_sorted(decoded);
+  bool changed = false;
+  const std::size_t n = merge_arrays(decoded, c, sorted, nb, out, &changed);
+  if (changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
+  buffered_ = 0;
+  never_flushed_ = false;
+}
+
+// The whole sorted part into out[0..count_): sorted_cursor's loop with the
+// state in locals (the flush's hot loop).
+template <class A>
+void token_store<A>::decode_sorted(std::uint32_t* out) const noexcept {
+  if (raw_) {
+    if (count_) std::memcpy(out, words_, std::size_t{count_} * sizeof(std::uint32_t));
+    return;
+  }
+  const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
+  const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
+  const unsigned k = rice_k_;
+  const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+  std::uint64_t chunk = load_le64(unary);
+  std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
+  std::size_t bit = 0;
+  const std::size_t n = count_;  // a local: stores to out[] could alias a member
+  for (std::size_t i = 0; i < n; ++i) {
+    while (chunk == 0) {
+      base += 64;
+      chunk = load_le64(unary + base / 8);
+    }
+    const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
+    chunk &= chunk - 1;
+    while (chunk == 0) {
+      base += 64;
+      chunk = load_le64(unary + base / 8);
+    }
+    const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
+    chunk &= chunk - 1;
+    const std::uint32_t q = gap_end - previous_end - 1;
+    previous_end = rank_end;
+    const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
+    bit += k;
+    const std::uint32_t index = next_index + ((q << k) | low_bits);
+    next_index = index + 1;
+    out[i] = (index << 6) | (rank_end - gap_end - 1);
+  }
+}
+
+// Merges two ascending runs (each one token per index26) into out, one token
+// per index26 with the larger rank; returns the count. *raised (if given):
+// whether out differs from a (b held a new index or a larger rank).
+// Branch-free per step (min / max as cmov), a branch only for the bounds.
+template <class A>
+std::size_t token_store<A>::merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b,
+                                         std::size_t nb, std::uint32_t* out, bool* raised) noexcept {
+  std::size_t i = 0, j = 0, n = 0;
+  while (i < na && j < nb) {
+    const std::uint32_t x = a[i], y = b[j];
+    const std::uint32_t ix = token_index(x), iy = token_index(y);
+    // Different indexes: the smaller token is the smaller index; the same
+    // index: the larger token is the larger rank.
+    const std::uint32_t larger = x > y ? x : y, smaller = x < y ? x : y;
+    const std::uint32_t same = std::uint32_t{0} - static_cast<std::uint32_t>(ix == iy);  // all ones or 0
+    out[n++] = (larger & same) | (smaller & ~same);
+    i += ix <= iy;
+    j += iy <= ix;
+  }
+  for (; i < na; ++i) out[n++] = a[i];
+  for (; j < nb; ++j) out[n++] = b[j];
+  if (raised) *raised = n != na || (n != 0 && std::memcmp(out, a, n * sizeof(std::uint32_t)) != 0);
+  return n;
+}
+
+// Sorts a[0..n) into out (ascending tokens): one pass distributes by the
+// top s bits into 2^s >= n buckets (at most a few tokens each for random
+// indexes, so the insertion sorts rarely branch the wrong way), then each
+// bucket is insertion-sorted; a bucket over 32 tokens (only for
+// clustered input) gets std::sort, so the worst case stays O(n log n).
+// Two passes over the data instead of a radix sort's four.
+template <class A>
+void token_store<A>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
+  unsigned s = 1;
+  while (s < 13 && (std::size_t{1} << s) < n) ++s;  // 2^s ~ n..2n: most buckets 0-2 tokens
+  const unsigned shift = 32 - s;
+  const std::size_t buckets = std::size_t{1} << s;
+  std::uint32_t end[8192];  // end[d]: one past bucket d, once distributed
+  std::fill(end, end + buckets, 0u);
+  for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
+  std::uint32_t start = 0, largest = 0;
+  for (std::size_t d = 0; d < buckets; ++d) {
+    const std::uint32_t size = end[d];
+    end[d] = start;  // for now: the next free slot of bucket d
+    start += size;
+    largest = std::max(largest, size);
+  }
+  for (std::size_t i = 0; i < n; ++i) out[end[a[i] >> shift]++] = a[i];
+  if (largest <= 32) {
+    // Out of order only within a bucket: one insertion sort over the whole
+    // array (no per-bucket loop to mispredict; at most 31 moves a token).
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::uint32_t x = out[i];
+      std::size_t j = i;
+      for (; j > 0 && out[j - 1] > x; --j) out[j] = out[j - 1];
+      out[j] = x;
+    }
+    return;
+  }
+  std::uint32_t from = 0;
+  for (std::size_t d = 0; d < buckets; ++d) {
+    const std::uint32_t to = end[d];
+    if (to - from > 32) {
+      std::sort(out + from, out + to);
+    } else {
+      for (std::uint32_t i = from + 1; i < to; ++i) {
+        const std::uint32_t x = out[i];
+        std::uint32_t j = i;
+        for (; j > from && out[j - 1] > x; --j) out[j] = out[j - 1];
+        out[j] = x;
+      }
+    }
+    from = to;
+  }
+}
+
+// The Rice parameter for n tokens: gaps are geometric with p = n / 2^26; of
+// floor / ceil of log2(ln 2 / p), the one with the smaller expected length
+// k + 1 + E[g >> k], E[g >> k] = a / (1 - a), a = (1 - p)^(2^k).
+inline unsigned token_rice_parameter(std::size_t n) noexcept {
+  const double p = static_cast<double>(n) / token_bucket_count;
+  if (p >= 0.5) return 0;
+  const double log_q = std::log1p(-p);
+  const int guess = static_cast<int>(std::floor(std::log2(0.6931471805599453 / p)));
+  unsigned best = 0;
+  double best_bits = HUGE_VAL;
+  for (int k = std::max(guess, 0); k <= std::min(guess + 1, 25); ++k) {
+    const double a = std::exp(std::ldexp(log_q, k));
+    const double bits = k + 1 + a / (1 - a);
+    if (bits < best_bits) {
+      best_bits = bits;
+      best = static_cast<unsigned>(k);
+    }
+  }
+  return best;
+}
+
+// A new block holding t[0..n) (ascending, distinct indexes) as the sorted
+// part and an empty buffer in the room left under n + 16 words; replaces the
+// old block only once it is built (strong guarantee).
+template <class A>
+void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
+  std::size_t capacity = n + slack_words;
+  std::uint32_t* block = word_traits::allocate(alloc(), capacity);
+  const unsigned k = n ? token_rice_parameter(n) : 0;
+  const std::size_t low_words = (n * k + 31) / 32;
+  // The code is kept only if it leaves the pad and saves a word: the
+  // unary stream may end before word n - 2.
+  std::size_t stream_words = 0;
+  bool raw = n == 0 || low_words + pad_words + 1 >= n;
+  if (!raw) {
+    // Branch-free writer: the current word is stored on every put (the next
+    // put stores it again with more bits) and left once full; bits carried
+    // into the next word are stored by the next put or at the end.
+    unsigned char* const bytes = reinterpret_cast<unsigned char*>(block);
+    const std::size_t limit = n - pad_words - 1;  // words the unary stream may reach
+    std::size_t out = low_words;
+    std::uint64_t acc = 0;
+    unsigned filled = 0;  // < 32 between puts
+    auto put = [&](std::uint64_t bits, unsigned len) {  // len <= 32
+      acc |= bits << filled;
+      filled += len;
+      store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
+      const unsigned full = filled >> 5;
+      out += full;
+      acc >>= 32 * full;
+      filled -= 32 * full;
+    };
+    // The low bits: fixed width, written with the same trick.
+    {
+      std::size_t low_out = 0;
+      std::uint64_t low_acc = 0;
+      unsigned low_filled = 0;
+      const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+      std::uint32_t next_index = 0;
+      if (k != 0) {
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::uint32_t gap = token_index(t[i]) - next_index;
+          next_index = token_index(t[i]) + 1;
+          low_acc |= std::uint64_t{gap & mask} << low_filled;
+          low_filled += k;
+          store_le32(bytes + 4 * low_out, static_cast<std::uint32_t>(low_acc));
+          const unsigned full = low_filled >> 5;
+          low_out += full;
+          low_acc >>= 32 * full;
+          low_filled -= 32 * full;
+        }
+        // The bits carried into a word after the last store.
+        if (low_filled) store_le32(bytes + 4 * low_out, static_cast<std::uint32_t>(low_acc));
+      }
+    }
+    std::uint32_t next_index = 0;
+    for (std::size_t i = 0; i < n && !raw; ++i) {
+      const std::uint32_t gap = token_index(t[i]) - next_index;
+      next_index = token_index(t[i]) + 1;
+      std::uint32_t zeros = gap >> k;
+      for (; zeros >= 32 && out < limit; zeros -= 32) put(0, 32);
+      if (out >= limit) {
+        raw = true;  // a code longer than the plain tokens
+        break;
+      }
+      put(std::uint64_t{1} << zeros, zeros + 1);
+      std::uint32_t r = t[i] & 63u;
+      if (r >= 32) {
+        put(0, 32);
+        r -= 32;
+      }
+      put(std::uint64_t{1} << r, r + 1);
+      raw = out >= limit;
+    }
+    if (!raw) {
+      if (filled) store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
+      stream_words = out + (filled != 0);
+      for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * (stream_words + p), 0);
+    }
+  }
+  if (raw) {
+    stream_words = n;
+    if (n) std::memcpy(block, t, n * sizeof(std::uint32_t));
+  }
+  const std::size_t buffer_at = raw ? n : stream_words + pad_words;
+  const std::size_t buffer_capacity = std::min<std::size_t>(capacity - buffer_at, max_buffer);
+  if (buffer_at + buffer_capacity + slack_words < capacity) {
+    // Beyond max_buffer: cut the block to what is used (one copy).
+    std::uint32_t* cut = nullptr;
+    try {
+      cut = word_traits::allocate(alloc(), buffer_at + buffer_capacity);
+    } catch (...) {
+      word_traits::deallocate(alloc(), block, capacity);
+      throw;
+    }
+    std::memcpy(cut, block, buffer_at * sizeof(std::uint32_t));
+    word_traits::deallocate(alloc(), block, capacity);
+    block = cut;
+    capacity = buffer_at + buffer_capacity;
+  }
+  release();
+  words_ = block;
+  capacity_ = static_cast<std::uint32_t>(capacity);
+  count_ = static_cast<std::uint32_t>(n);
+  stream_words_ = static_cast<std::uint32_t>(stream_words);
+  unary_at_ = static_cast<std::uint32_t>(low_words);
+  buffer_at_ = static_cast<std::uint32_t>(buffer_at);
+  buffer_capacity_ = static_cast<std::uint32_t>(buffer_capacity);
+  buffered_ = 0;
+  rice_k_ = static_cast<std::uint8_t>(k);
+  raw_ = raw;
+}
+
+template <class A>
+std::size_t token_store<A>::count_distinct() const noexcept {
+  if (flushed()) return size();
+  std::uint32_t copy[max_buffer];
+  const std::size_t nb = sorted_buffer_copy(copy);
+  std::size_t n = 0;
+  merge_with(copy, nb, [&](std::uint32_t, bool) { ++n; });
+  return n;
+}
+
+template <class A>
+template <class F>
+void token_store<A>::for_each(F&& f) const {
+  std::uint32_t copy[max_buffer];
+  const std::size_t nb = sorted_buffer_copy(copy);
+  merge_with(copy, nb, [&](std::uint32_t t, bool) { f(t); });
+}
+
+template <class A>
+void token_store<A>::assign_sorted(const std::uint32_t* t, std::size_t n) {
+  for (std::size_t i = 1; i < n; ++i)
+    if (token_index(t[i - 1]) >= token_index(t[i]))
+      throw std::invalid_argument("token_store::assign_sorted: tokens not ascending by index26");
+  if (n == 0) {
+    clear();
+    return;
+  }
+  rebuild(t, n);
+  never_flushed_ = false;
+}
+
+template <class A>
+void token_store<A>::merge(const token_store& other) {
+  if (&other == this || other.size() == 0) return;
+  if (other.never_flushed_) {
+    token_store result(*this);
+    for (std::uint32_t i = 0; i < other.buffered_; ++i) result.insert(other.words_[other.buffer_at_ + i]);
+    swap(result);
+    return;
+  }
+  std::vector<std::uint32_t, word_allocator> mine(alloc()), theirs(alloc()), merged(alloc());
+  mine.reserve(size());
+  theirs.reserve(other.size());
+  for_each([&](std::uint32_t t) { mine.push_back(t); });
+  other.for_each([&](std::uint32_t t) { theirs.push_back(t); });
+  merged.resize(mine.size() + theirs.size());
+  const std::size_t n = merge_arrays(mine.data(), mine.size(), theirs.data(), theirs.size(), merged.data(), nullptr);
+  rebuild(merged.data(), n);
+  never_flushed_ = false;
+}
+
+}  // namespace detail
+}  // namespace hashsketch
+
+#endif  // HASHSKETCH_DETAIL_TOKEN_STORE_HPP

@@ -1,0 +1,479 @@
+// detail/token_store.hpp against a std::map reference model (index26 -> max
+// token) over seeded random token streams: every operation of the API, at
+// sizes around the buffer and flush boundaries, plus the memory bound of
+// issue 14 (heap_bytes() <= 4 size() + 64, capacity counted).
+
+#include <hashsketch/detail/token_store.hpp>
+#include <hashsketch/detail/tokens.hpp>
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "hashsketch_catch.hpp"
+#include "support/splitmix64.hpp"
+
+namespace hd = hashsketch::detail;
+using store = hd::token_store<>;
+using model = std::map<std::uint32_t, std::uint32_t>;  // index26 -> max-rank token
+
+namespace {
+
+void model_insert(model& m, std::uint32_t t) {
+  auto [it, fresh] = m.emplace(hd::token_index(t), t);
+  if (!fresh && t > it->second) it->second = t;
+}
+
+std::vector<std::uint32_t> model_tokens(const model& m) {
+  std::vector<std::uint32_t> out;
+  for (const auto& kv : m) out.push_back(kv.second);
+  return out;
+}
+
+std::vector<std::uint32_t> store_tokens(const store& s) {
+  std::vector<std::uint32_t> out;
+  s.for_each([&](std::uint32_t t) { out.push_back(t); });
+  return out;
+}
+
+// A token stream over `universe` distinct index26 values (so repeats happen
+// with a chosen frequency), ranks geometric like real hashes, capped at 39.
+struct token_stream {
+  hashsketch_test::splitmix64 rng;
+  std::uint32_t universe;
+  std::uint32_t base;
+  std::uint32_t next() {
+    const std::uint64_t h = rng();
+    const std::uint32_t index = (base + static_cast<std::uint32_t>(h % universe) * 2654435761u) & ((1u << 26) - 1);
+    const std::uint64_t low = rng() & ((1ull << 38) - 1);
+    unsigned nlz = 38;
+    for (unsigned b = 0; b < 38; ++b)
+      if (low >> (37 - b) & 1) {
+        nlz = b;
+        break;
+      }
+    return hd::make_token(index, nlz + 1);
+  }
+};
+
+void check_equal(const store& s, const model& m) {
+  REQUIRE(s.count_distinct() == m.size());
+  REQUIRE(store_tokens(s) == model_tokens(m));
+  if (s.flushed()) REQUIRE(s.size() == m.size());
+  REQUIRE(s.size() >= m.size());
+  REQUIRE(s.heap_bytes() <= 4 * s.count_distinct() + 64);
+}
+
+}  // namespace
+
+TEST_CASE("token_store: a new store is empty and allocates nothing", "[token_store]") {
+  store s;
+  CHECK(s.size() == 0);
+  CHECK(s.count_distinct() == 0);
+  CHECK(s.flushed());
+  CHECK(s.never_flushed());
+  CHECK(s.heap_bytes() == 0);
+  CHECK(store_tokens(s).empty());
+  std::size_t calls = 0;
+  s.for_each_in_insertion_order([&](std::uint32_t) { ++calls; });
+  CHECK(calls == 0);
+  CHECK(s == store{});
+}
+
+TEST_CASE("token_store: insert matches the reference model at every step", "[token_store]") {
+  for (std::uint32_t universe : {5u, 40u, 1000u, 1u << 20}) {
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      token_stream gen{{seed * 1000 + universe}, universe, static_cast<std::uint32_t>(seed * 77)};
+      store s;
+      model m;
+      for (int i = 0; i < 3000; ++i) {
+        const std::uint32_t t = gen.next();
+        s.insert(t);
+        model_insert(m, t);
+        if (i < 64 || i % 97 == 0) check_equal(s, m);
+      }
+      check_equal(s, m);
+      s.flush();
+      CHECK(s.flushed());
+      CHECK(s.size() == m.size());
+      check_equal(s, m);
+    }
+  }
+}
+
+TEST_CASE("token_store: the memory bound holds at every size, capacity counted", "[token_store]") {
+  hashsketch_test::splitmix64 rng{99};
+  store s;
+  model m;
+  for (std::size_t n = 1; n <= 20000; ++n) {
+    const std::uint32_t t = static_cast<std::uint32_t>(rng());
+    s.insert(t);
+    model_insert(m, t);
+    // Bound against the exact distinct count (the real size, not an upper bound).
+    if (n < 300 || n % 37 == 0) REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+  }
+  s.flush();
+  CHECK(s.heap_bytes() <= 4 * s.size() + 64);
+}
+
+TEST_CASE("token_store: insertion order is kept while never flushed", "[token_store]") {
+  hashsketch_test::splitmix64 rng{5};
+  store s;
+  std::vector<std::uint32_t> order;  // first-seen indexes
+  model m;
+  while (s.never_flushed()) {
+    std::uint32_t t = static_cast<std::uint32_t>(rng()) & 0xFC0u;  // 64 indexes: repeats
+    t |= 0x40u * static_cast<std::uint32_t>(rng() % 3);
+    if (m.find(hd::token_index(t)) == m.end()) order.push_back(hd::token_index(t));
+    model_insert(m, t);
+    s.insert(t);
+    if (!s.never_flushed()) break;
+    std::vector<std::uint32_t> seen;
+    s.for_each_in_insertion_order([&](std::uint32_t x) {
+      seen.push_back(hd::token_index(x));
+      CHECK(x == m.at(hd::token_index(x)));  // with the max rank so far
+    });
+    REQUIRE(seen == order);
+  }
+  CHECK(order.size() > 1);  // the buffer held several before the first flush
+  CHECK_THROWS_AS(s.for_each_in_insertion_order([](std::uint32_t) {}), std::logic_error);
+  s.clear();
+  CHECK(s.never_flushed());
+  CHECK(s.heap_bytes() == 0);
+}
+
+TEST_CASE("token_store: merge is the max-rank union, in every state pair", "[token_store]") {
+  for (std::size_t na : {0u, 3u, 17u, 200u, 5000u}) {
+    for (std::size_t nb : {0u, 1u, 16u, 333u, 4000u}) {
+      token_stream ga{{na * 31 + nb}, 3000, 1}, gb{{nb * 7 + na + 1}, 3000, 1};
+      store a, b;
+      model ma, mb;
+      for (std::size_t i = 0; i < na; ++i) {
+        const auto t = ga.next();
+        a.insert(t);
+        model_insert(ma, t);
+      }
+      for (std::size_t i = 0; i < nb; ++i) {
+        const auto t = gb.next();
+        b.insert(t);
+        model_insert(mb, t);
+      }
+      model mu = ma;
+      for (const auto& kv : mb) model_insert(mu, kv.second);
+      store u = a;
+      u.merge(b);
+      check_equal(u, mu);
+      store v = b;
+      v.merge(a);
+      check_equal(v, mu);
+      CHECK(u == v);
+      u.merge(u);  // self-merge is a no-op
+      check_equal(u, mu);
+      // The sources are untouched.
+      check_equal(a, ma);
+      check_equal(b, mb);
+    }
+  }
+}
+
+TEST_CASE("token_store: assign_sorted replaces the contents, rejects bad input", "[token_store]") {
+  hashsketch_test::splitmix64 rng{3};
+  model m;
+  for (int i = 0; i < 500; ++i) model_insert(m, static_cast<std::uint32_t>(rng()));
+  const auto tokens = model_tokens(m);
+  store s;
+  s.insert(12345);
+  s.assign_sorted(tokens.data(), tokens.size());
+  check_equal(s, m);
+  CHECK(s.flushed());
+  CHECK_FALSE(s.never_flushed());
+  s.insert(tokens[10] + 1);  // same index, may raise the rank
+  model_insert(m, tokens[10] + 1);
+  check_equal(s, m);
+
+  std::vector<std::uint32_t> bad = tokens;
+  std::swap(bad[3], bad[4]);
+  store before = s;
+  CHECK_THROWS_AS(s.assign_sorted(bad.data(), bad.size()), std::invalid_argument);
+  CHECK(s == before);
+  std::vector<std::uint32_t> dup = {hd::make_token(7, 1), hd::make_token(7, 3)};
+  CHECK_THROWS_AS(s.assign_sorted(dup.data(), dup.size()), std::invalid_argument);
+  s.assign_sorted(nullptr, 0);
+  CHECK(s.count_distinct() == 0);
+  CHECK(s.never_flushed());
+}
+
+TEST_CASE("token_store: copy, move, swap, clear, ==", "[token_store]") {
+  token_stream gen{{11}, 1u << 26, 0};
+  store s;
+  model m;
+  for (int i = 0; i < 1234; ++i) {
+    const auto t = gen.next();
+    s.insert(t);
+    model_insert(m, t);
+  }
+  store c = s;
+  check_equal(c, m);
+  CHECK(c == s);
+  store moved = std::move(c);
+  check_equal(moved, m);
+  CHECK(c.count_distinct() == 0);  // NOLINT: moved-from is empty, no memory
+  CHECK(c.heap_bytes() == 0);
+  CHECK(c.never_flushed());
+  store assigned;
+  assigned = std::move(moved);
+  check_equal(assigned, m);
+  CHECK(moved.heap_bytes() == 0);  // NOLINT
+
+  // Equality ignores the layout: the same set, flushed or not, is equal.
+  store flushed = s;
+  flushed.flush();
+  CHECK(flushed == s);
+  store other = s;
+  other.insert(hd::make_token(hd::token_index(m.begin()->second), 64));  // raise one rank
+  CHECK(other != s);
+  store fewer;
+  CHECK(fewer != s);
+
+  store e;
+  swap(e, assigned);
+  check_equal(e, m);
+  CHECK(assigned.count_distinct() == 0);
+  e.clear();
+  CHECK(e.count_distinct() == 0);
+  CHECK(e.heap_bytes() == 0);
+  CHECK(e == store{});
+  e.insert(77);
+  CHECK(e.count_distinct() == 1);
+}
+
+namespace {
+
+// Default-layout tokens of random 64-bit hashes (CORE-SHAPE.md: index26 =
+// h >> 38, rank26 - 1 = leading zeros of the low 38 bits, capped at 38).
+std::uint32_t default_token(std::uint64_t h) {
+  const std::uint64_t low = h & ((std::uint64_t{1} << 38) - 1);
+  unsigned nlz = 38;
+  if (low != 0) nlz = static_cast<unsigned>(__builtin_clzll(low)) - 26;
+  return hd::make_token(static_cast<std::uint32_t>(h >> 38), nlz + 1);
+}
+
+std::vector<std::uint32_t> sorted_distinct(std::vector<std::uint32_t> t) {
+  model m;
+  for (auto x : t) model_insert(m, x);
+  return model_tokens(m);
+}
+
+}  // namespace
+
+TEST_CASE("token_store: the code round-trips every shape of input", "[token_store]") {
+  hashsketch_test::splitmix64 rng{2024};
+  std::vector<std::vector<std::uint32_t>> inputs;
+  for (std::size_t n : {1u, 2u, 3u, 10u, 17u, 100u, 1000u, 4096u, 20000u}) {
+    std::vector<std::uint32_t> t;
+    for (std::size_t i = 0; i < n; ++i) t.push_back(default_token(rng()));
+    inputs.push_back(sorted_distinct(t));
+    // Every rank, escapes included (r >= 15).
+    for (auto& x : t) x = (x & ~63u) | static_cast<std::uint32_t>(rng() % 64);
+    inputs.push_back(sorted_distinct(t));
+  }
+  // A dense cluster and one far token: small k, a unary run of thousands of bits.
+  std::vector<std::uint32_t> cluster;
+  for (std::uint32_t i = 0; i < 5000; ++i) cluster.push_back(hd::make_token(i, 1 + i % 3));
+  cluster.push_back(hd::make_token((1u << 26) - 1, 2));
+  inputs.push_back(cluster);
+  // Adversarial for the code: spread indexes, every rank 64 (the plain form wins).
+  std::vector<std::uint32_t> high;
+  for (std::uint32_t i = 0; i < 300; ++i) high.push_back(hd::make_token(i * 200000u, 64));
+  inputs.push_back(high);
+  // The extremes of the index range.
+  inputs.push_back({hd::make_token(0, 1), hd::make_token((1u << 26) - 1, 64)});
+  // Real ranks with a few of the largest (64 = 63 zeros + 1 in the unary
+  // stream): still coded.
+  std::vector<std::uint32_t> tall;
+  for (std::size_t i = 0; i < 3000; ++i) tall.push_back(default_token(rng()));
+  tall = sorted_distinct(tall);
+  for (std::size_t i = 0; i < tall.size(); i += 50) tall[i] |= 63u;
+  inputs.push_back(tall);
+  {
+    store s;
+    s.assign_sorted(tall.data(), tall.size());
+    CHECK(s.sorted_is_coded());
+    s.assign_sorted(cluster.data(), cluster.size());
+    CHECK(s.sorted_is_coded());  // the 8192-bit unary run of the far token included
+  }
+  bool saw_coded = false, saw_raw = false;
+  for (const auto& in : inputs) {
+    store s;
+    s.assign_sorted(in.data(), in.size());
+    saw_coded = saw_coded || s.sorted_is_coded();
+    saw_raw = saw_raw || !s.sorted_is_coded();
+    REQUIRE(store_tokens(s) == in);
+    REQUIRE(s.size() == in.size());
+    REQUIRE(s.heap_bytes() <= 4 * in.size() + 64);
+    REQUIRE(s.sorted_bytes() <= 4 * in.size());
+    // And through the buffer: the same set inserted in random order.
+    std::vector<std::uint32_t> shuffled = in;
+    for (std::size_t i = shuffled.size(); i > 1; --i) std::swap(shuffled[i - 1], shuffled[rng() % i]);
+    store t;
+    for (auto x : shuffled) t.insert(x);
+    REQUIRE(t.count_distinct() == in.size());
+    REQUIRE(store_tokens(t) == in);
+    REQUIRE(t == s);
+  }
+  CHECK(saw_coded);
+  CHECK(saw_raw);
+}
+
+TEST_CASE("token_store: default-layout tokens are coded in < 4 bytes each at n >= 100", "[token_store]") {
+  hashsketch_test::splitmix64 rng{77};
+  for (std::size_t n : {100u, 1000u, 4096u, 16384u}) {
+    std::vector<std::uint32_t> t;
+    for (std::size_t i = 0; i < n; ++i) t.push_back(default_token(rng()));
+    t = sorted_distinct(t);
+    store s;
+    s.assign_sorted(t.data(), t.size());
+    CHECK(s.sorted_is_coded());
+    // Entropy of the gaps ~ log2(e 2^26 / n) bits + 2 bits of rank, + 1 bit
+    // of Rice overhead at most: 3.0 bytes at n = 100, 2.1 at 16384.
+    const double bits_per_token = 8.0 * static_cast<double>(s.sorted_bytes()) / static_cast<double>(t.size());
+    CHECK(bits_per_token <= std::log2(2.718281828 * 67108864.0 / static_cast<double>(n)) + 3.0);
+    // The room left is the buffer: at least a fifth of n (or max_buffer).
+    CHECK(s.buffer_capacity() >= std::min<std::size_t>(t.size() / 5, store::max_buffer));
+  }
+}
+
+TEST_CASE("token_store: the memory bound right after every insert, flush and merge", "[token_store]") {
+  hashsketch_test::splitmix64 rng{4242};
+  store s;
+  model m;
+  for (std::size_t i = 0; i < 6000; ++i) {
+    // Three in four tokens new, one in four a repeat of an earlier index.
+    std::uint32_t t = default_token(rng());
+    if (i % 4 == 3 && !m.empty()) t = m.begin()->second;
+    s.insert(t);
+    model_insert(m, t);
+    REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+    if (i % 500 == 0) {
+      s.flush();
+      REQUIRE(s.flushed());
+      REQUIRE(s.size() == m.size());
+      REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+      store other;
+      model mo;
+      for (int j = 0; j < 300; ++j) {
+        const auto x = default_token(rng());
+        other.insert(x);
+        model_insert(mo, x);
+      }
+      store u = s;
+      u.merge(other);
+      model mu = m;
+      for (const auto& kv : mo) model_insert(mu, kv.second);
+      check_equal(u, mu);
+      REQUIRE(u.heap_bytes() <= 4 * mu.size() + 64);
+    }
+  }
+  check_equal(s, m);
+}
+
+TEST_CASE("token_store: count_distinct and for_each write nothing (concurrent readers)", "[token_store]") {
+  hashsketch_test::splitmix64 rng{8};
+  store s;
+  for (int i = 0; i < 3000; ++i) s.insert(default_token(rng()));
+  REQUIRE_FALSE(s.flushed());
+  const store before = s;  // a byte copy of the block and members
+  const std::size_t heap = s.heap_bytes();
+  const std::size_t n = s.count_distinct();
+  std::size_t seen = 0;
+  s.for_each([&](std::uint32_t) { ++seen; });
+  CHECK(seen == n);
+  CHECK(s.heap_bytes() == heap);
+  CHECK_FALSE(s.flushed());  // still buffered: nothing was flushed by the readers
+  CHECK(s.size() == before.size());
+  CHECK(s == before);
+  static_assert(noexcept(s.count_distinct()), "count_distinct is noexcept");
+}
+
+TEST_CASE("token_store: shrink_to_fit keeps the set in the code's size, and grows again", "[token_store]") {
+  hashsketch_test::splitmix64 rng{31};
+  for (std::size_t n : {0u, 5u, 40u, 1000u, 9000u}) {
+    store s;
+    model m;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto t = default_token(rng());
+      s.insert(t);
+      model_insert(m, t);
+    }
+    s.shrink_to_fit();
+    check_equal(s, m);
+    if (!s.never_flushed()) {
+      CHECK(s.buffer_capacity() == 0);
+      CHECK(s.heap_bytes() <= s.sorted_bytes() + 8);
+      if (n >= 1000) CHECK(s.heap_bytes() < 3 * m.size());  // the code, not the bound
+    }
+    for (int i = 0; i < 300; ++i) {
+      const auto t = default_token(rng());
+      s.insert(t);
+      model_insert(m, t);
+      REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+    }
+    check_equal(s, m);
+  }
+}
+
+TEST_CASE("token_store: random operation sequences against the model", "[token_store]") {
+  // Seeded sequences of every mutation; after each step the store equals
+  // the model and keeps the memory bound.
+  hashsketch_test::splitmix64 rng{0xF00D};
+  for (int run = 0; run < 40; ++run) {
+    store s;
+    model m;
+    const std::uint32_t universe = 1u << (4 + run % 20);  // from 16 to 2^23 indexes: repeats to none
+    auto token = [&] {
+      const std::uint32_t index = static_cast<std::uint32_t>(rng() % universe) * 37u & ((1u << 26) - 1);
+      return (default_token(rng()) & 63u) | (index << 6);
+    };
+    for (int step = 0; step < 400; ++step) {
+      const unsigned op = static_cast<unsigned>(rng() % 100);
+      if (op < 80) {
+        const int count = static_cast<int>(rng() % 40);
+        for (int i = 0; i < count; ++i) {
+          const auto t = token();
+          s.insert(t);
+          model_insert(m, t);
+        }
+      } else if (op < 85) {
+        s.flush();
+      } else if (op < 90) {
+        store other;
+        model mo;
+        const int count = static_cast<int>(rng() % 200);
+        for (int i = 0; i < count; ++i) {
+          const auto t = token();
+          other.insert(t);
+          model_insert(mo, t);
+        }
+        s.merge(other);
+        for (const auto& kv : mo) model_insert(m, kv.second);
+      } else if (op < 93) {
+        s.shrink_to_fit();
+      } else if (op < 96) {
+        store c(s);
+        s = std::move(c);
+      } else if (op < 98) {
+        const auto t = model_tokens(m);
+        s.assign_sorted(t.data(), t.size());
+      } else {
+        s.clear();
+        m.clear();
+      }
+      REQUIRE(s.count_distinct() == m.size());
+      REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+      if (step % 20 == 0) REQUIRE(store_tokens(s) == model_tokens(m));
+    }
+    check_equal(s, m);
+  }
+}
