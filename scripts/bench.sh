@@ -9,20 +9,43 @@
 #      default 1024 MB; the file is kept in build/bench-data for later runs);
 #   4. prints each build's rows and one joined table: operation, target, one
 #      ratio column per build; **no** marks a missed target.
-# Environment: HASHSKETCH_JOBS (build jobs, default nproc), HASHSKETCH_BENCH_REPS
-# (default 5), HASHSKETCH_BENCH_MIN_TIME (seconds per repetition, default 0.1),
-# HASHSKETCH_BENCH_LOG_MB (0 skips the CLI rows), HASHSKETCH_BENCH_CLI_RUNS (default 5).
-# The runs take about 4 minutes of CPU on 2 cores (649 s wall on a heavily loaded
-# machine); the builds, when not up to date, more. Figures on a shared machine move
-# with its load: say so next to them.
+#
+#   scripts/bench.sh            every build (g++ and clang x -O2 and -O3) and the CLI,
+#                               3 repetitions of 0.05 s per benchmark, 3 CLI runs:
+#                               the runs fit in under 5 minutes on 2 cores
+#   scripts/bench.sh --full     the same builds, 5 repetitions of 0.1 s, 5 CLI runs
+#                               (steadier medians on a loaded machine; ~2.5x longer)
+#   scripts/bench.sh --builds="gcc-O2 clang-O3"   only those builds
+#
+# Environment (overrides the mode's defaults): HASHSKETCH_JOBS (build jobs, default
+# nproc), HASHSKETCH_BENCH_REPS, HASHSKETCH_BENCH_MIN_TIME (seconds per repetition),
+# HASHSKETCH_BENCH_LOG_MB (0 skips the CLI rows), HASHSKETCH_BENCH_CLI_RUNS.
+# The builds, when not up to date, take longer than the runs. Figures on a shared
+# machine move with its load: say so next to them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+full=0 builds=""
+for arg in "$@"; do
+  case $arg in
+    --full) full=1 ;;
+    --builds=*) builds=${arg#--builds=} ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+    *) echo "bench.sh: unknown argument $arg (--full, --builds=\"gcc-O2 ...\")" >&2; exit 2 ;;
+  esac
+done
 jobs=${HASHSKETCH_JOBS:-$(nproc)}
-reps=${HASHSKETCH_BENCH_REPS:-5}
-min_time=${HASHSKETCH_BENCH_MIN_TIME:-0.1}
+if [ "$full" = 1 ]; then
+  reps=${HASHSKETCH_BENCH_REPS:-5} min_time=${HASHSKETCH_BENCH_MIN_TIME:-0.1} cli_runs=${HASHSKETCH_BENCH_CLI_RUNS:-5}
+else
+  reps=${HASHSKETCH_BENCH_REPS:-3} min_time=${HASHSKETCH_BENCH_MIN_TIME:-0.05} cli_runs=${HASHSKETCH_BENCH_CLI_RUNS:-3}
+fi
 log_mb=${HASHSKETCH_BENCH_LOG_MB:-1024}
-cli_runs=${HASHSKETCH_BENCH_CLI_RUNS:-5}
+wanted() {  # <tag> <opt>: is this build asked for (all by default)?
+  [ -z "$builds" ] && return 0
+  case " $builds " in *" $1-$2 "*) return 0 ;; esac
+  return 1
+}
 out=$root/build/bench-results
 mkdir -p "$out"
 tsv=$out/summary.tsv
@@ -41,6 +64,8 @@ configure_and_build() {  # <cxx> <dir>
 
 for entry in "${compilers[@]}"; do
   cxx=${entry%%:*} tag=${entry##*:}
+  # g++ is always built: its Release CLI and generator are what step 3 times.
+  [ "$tag" = gcc ] || wanted "$tag" O2 || wanted "$tag" O3 || continue
   printf '\n==== build (%s)\n' "$cxx"
   configure_and_build "$cxx" "build/bench-$tag"
 done
@@ -49,6 +74,7 @@ built=$(date +%s)
 for entry in "${compilers[@]}"; do
   tag=${entry##*:}
   for opt in O2 O3; do
+    wanted "$tag" "$opt" || continue
     printf '\n==== %s -%s\n' "$tag" "$opt"
     "build/bench-$tag/bin/hashsketch_bench_$opt" --summary=bench/targets.txt --summary_tsv="$tsv" \
       --benchmark_repetitions="$reps" --benchmark_min_time="$min_time" \
@@ -114,4 +140,4 @@ printf '\n==== all builds\n'
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || uname -m)
 echo "CPU: $cpu, $(nproc) cores; $(date -u +%Y-%m-%d); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "build/bench-gcc/bin/hashsketch_bench_O3" --summary_join="$tsv"
-echo "build $((built - start)) s, runs $(($(date +%s) - built)) s"
+echo "build $((built - start)) s, runs $(($(date +%s) - built)) s ($reps repetitions of ${min_time} s, $cli_runs CLI runs)"

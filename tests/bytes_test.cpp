@@ -150,7 +150,7 @@ TEST_CASE("pack6/unpack6 follow the 6-bit little-endian layout (Redis dense, Dat
         if (regs[i] >> bit & 1u) expected[(6 * i + bit) / 8] |= static_cast<unsigned char>(1u << ((6 * i + bit) % 8));
     // Exactly 6n/8 bytes are written: the guard bytes after them stay.
     std::vector<unsigned char> packed(n * 6 / 8 + 8, 0xEE);
-    hd::pack6(regs.data(), n, packed.data());
+    hd::pack6_scalar(regs.data(), n, packed.data());
     INFO("n = " << n);
     CHECK(std::equal(expected.begin(), expected.end(), packed.begin()));
     for (std::size_t g = expected.size(); g < packed.size(); ++g) CHECK(packed[g] == 0xEE);
@@ -159,8 +159,8 @@ TEST_CASE("pack6/unpack6 follow the 6-bit little-endian layout (Redis dense, Dat
     std::vector<unsigned char> exact(expected);
     std::vector<std::uint8_t> back(n, 0xFF);
     const unsigned largest = *std::max_element(regs.begin(), regs.end());
-    CHECK_FALSE(hd::unpack6(exact.data(), n, back.data(), largest));
+    CHECK_FALSE(hd::unpack6_scalar(exact.data(), n, back.data(), largest));
     CHECK(back == regs);
-    if (largest > 0) CHECK(hd::unpack6(exact.data(), n, back.data(), largest - 1));
+    if (largest > 0) CHECK(hd::unpack6_scalar(exact.data(), n, back.data(), largest - 1));
   }
 }

@@ -784,6 +784,18 @@ TEST_CASE("named defects are rejected with a reason", "[datasketches][hostile]")
     b.insert(b.end(), b.end() - 4, b.end());
     hs::detail::store_le32(b.data() + 36, 2);
     rejects(b, "two aux entries", 12);
+    // The exception nibbles and the aux slots must match one to one (the
+    // decoder counts the 15s in its vector pass, then names the first
+    // unmatched one): an extra 15 without an entry, and an entry moved to a
+    // slot whose nibble is not 15.
+    const std::uint32_t slot = pair & 0x3FFFFFFu;
+    const std::uint32_t other = slot < 2048 ? 4000u : 10u;  // a slot far from the aux one
+    b = hll4;
+    b[40 + other / 2] = static_cast<std::uint8_t>(b[40 + other / 2] | (other % 2 ? 0xF0u : 0x0Fu));
+    rejects(b, ("slot " + std::to_string(other) + " is marked as an exception but has no aux entry").c_str(), 12);
+    b = hll4;
+    hs::detail::store_le32(b.data() + at, (pair & ~0x3FFFFFFu) | other);
+    rejects(b, ("aux entry for slot " + std::to_string(other) + ", whose nibble is not the exception marker").c_str(), 12);
   }
   {
     const bytes plain4 = read_file(data_dir + "images/u64_lgk8_HLL_4_n1000.compact.bin");

@@ -132,6 +132,25 @@ std::vector<std::uint8_t> read_file(const std::string& path) {
 // Static facts
 // ---------------------------------------------------------------------------
 
+TEST_CASE("the estimators' power-of-two scaling equals std::ldexp bit for bit", "[hyperloglog][estimate]") {
+  // ertl_estimate / classic_estimate scale by 2^-q with one multiply by
+  // detail::pow2_neg(q) instead of std::ldexp (issue 16: the add path
+  // recomputes the estimate on every register change). Same doubles, so no
+  // stored or golden estimate changes: checked for every q a layout has and
+  // for the values z takes there (sums of register weights and τ terms).
+  hashsketch_test::splitmix64 rng{2};
+  for (unsigned q = 0; q <= 64; ++q) {
+    INFO("q = " << q);
+    REQUIRE(hashsketch::detail::pow2_neg(q) == std::ldexp(1.0, -static_cast<int>(q)));
+    for (int i = 0; i < 2000; ++i) {
+      // integers up to 2^64 (weighted), and fractions (τ terms), both signs of exponent
+      const double z = i % 2 == 0 ? static_cast<double>(rng() >> (rng() % 64))
+                                  : static_cast<double>(rng() >> 11) * std::ldexp(1.0, -static_cast<int>(rng() % 80));
+      REQUIRE(z * hashsketch::detail::pow2_neg(q) == std::ldexp(z, -static_cast<int>(q)));
+    }
+  }
+}
+
 TEMPLATE_TEST_CASE_SIG("hyperloglog static properties", "[hyperloglog]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10,
                        11, 12, 13, 14, 15, 16) {
   using S = hyperloglog<P>;

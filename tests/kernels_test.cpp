@@ -8,6 +8,8 @@
 #include <hashsketch/hyperloglog.hpp>
 #include <hashsketch/set_operations.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <list>
@@ -169,6 +171,123 @@ TEST_CASE("every supported kernel set handles short, odd and flush-boundary leng
     for (std::size_t n : lengths)
       for (int shape : {0, 2, 3, 4, 5, 6, 7}) compare_register_kernels(*k, n, 63, shape, n % 7, rng);
   }
+}
+
+TEST_CASE("every supported kernel set packs and unpacks 6-bit registers like the scalar reference") {
+  // pack6 / unpack6 (Redis dense, DataSketches HLL_6): every length that is a
+  // multiple of 8 up to 800 (every vector tail and the short inputs that skip
+  // the vector loop), the codecs' 2^12..2^16, and unaligned pointers. Packing
+  // sees arbitrary bytes (only their low 6 bits count); unpacking reads from a
+  // heap block that ends exactly at the packed bytes (ASan flags any read
+  // past it) and writes no byte beyond its n registers.
+  std::mt19937_64 rng(66);
+  const kernel_table& ref = reference();
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 0; n <= 800; n += 8) lengths.push_back(n);
+  for (std::size_t n : {4096u, 16384u, 65536u}) lengths.push_back(n);
+  for (const kernel_table* k : supported_sets())
+    for (std::size_t n : lengths) {
+      const std::size_t bytes = n / 8 * 6, offset = n % 5;
+      INFO("isa " << k->isa << ", n " << n);
+      std::vector<std::uint8_t> regs_buf(n + offset);
+      for (auto& r : regs_buf) r = static_cast<std::uint8_t>(rng());
+      const std::uint8_t* regs = regs_buf.data() + offset;
+      std::vector<unsigned char> got(bytes + 40, 0xEE), want(bytes + 40, 0xEE);
+      k->pack6(regs, n, got.data() + 3);
+      ref.pack6(regs, n, want.data() + 3);
+      CHECK(got == want);
+
+      std::vector<unsigned char> exact(want.begin() + 3, want.begin() + 3 + static_cast<std::ptrdiff_t>(bytes));
+      std::vector<std::uint8_t> masked(n);
+      for (std::size_t i = 0; i < n; ++i) masked[i] = regs[i] & 63u;
+      // Limits below, at and above the largest value, so the flag is checked
+      // both ways (and for every position of the largest value over the runs).
+      const unsigned largest = n == 0 ? 0u : *std::max_element(masked.begin(), masked.end());
+      for (unsigned limit : {0u, 31u, 51u, 62u, 63u, largest, largest == 0 ? 0u : largest - 1u}) {
+        INFO("limit " << limit);
+        std::vector<std::uint8_t> out_got(n + 40, 0xAB), out_want(n + 40, 0xAB);
+        const bool above_got = k->unpack6(exact.data(), n, out_got.data() + 1, limit);
+        const bool above_want = ref.unpack6(exact.data(), n, out_want.data() + 1, limit);
+        CHECK(above_got == above_want);
+        CHECK(above_want == (largest > limit));
+        CHECK(out_got == out_want);
+        CHECK(std::equal(masked.begin(), masked.end(), out_got.begin() + 1));
+      }
+    }
+}
+
+TEST_CASE("every supported kernel set packs and unpacks 4-bit registers like the scalar reference") {
+  // pack4 / unpack4 (DataSketches HLL_4): every even length up to 300 (every
+  // vector tail), 2^12 and 2^16, unaligned pointers, bases 0..49 (cur_min),
+  // registers from base up to 63 so that some clamp to 15, and nibble bytes
+  // that are arbitrary (every nibble value, 15s included) for unpacking.
+  std::mt19937_64 rng(44);
+  const kernel_table& ref = reference();
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 0; n <= 300; n += 2) lengths.push_back(n);
+  for (std::size_t n : {4096u, 65536u}) lengths.push_back(n);
+  for (const kernel_table* k : supported_sets())
+    for (std::size_t n : lengths)
+      for (unsigned base : {0u, 1u, 7u, 49u}) {
+        const std::size_t offset = n % 3;
+        INFO("isa " << k->isa << ", n " << n << ", base " << base);
+        std::vector<std::uint8_t> regs_buf(n + offset);
+        for (auto& r : regs_buf)
+          r = static_cast<std::uint8_t>(base + (rng() % 4 == 0 ? rng() % (64 - base) : rng() % std::min(16u, 64 - base)));
+        const std::uint8_t* regs = regs_buf.data() + offset;
+        std::vector<unsigned char> got(n / 2 + 40, 0xEE), want(n / 2 + 40, 0xEE);
+        const std::size_t words = (n + 63) / 64;
+        std::vector<std::uint64_t> exc_got(words + 1, 0x5A5A), exc_want(words + 1, ~std::uint64_t{0});
+        k->pack4(regs, n, base, got.data() + 1, exc_got.data());
+        ref.pack4(regs, n, base, want.data() + 1, exc_want.data());
+        CHECK(got == want);
+        CHECK(std::equal(exc_got.begin(), exc_got.begin() + static_cast<std::ptrdiff_t>(words), exc_want.begin()));
+        CHECK(exc_got[words] == 0x5A5A);  // nothing past the ⌈n/64⌉ words
+        std::size_t expected_marked = 0, wrong = 0;  // the reference against the definition
+        for (std::size_t i = 0; i < n; ++i) {
+          const unsigned d = regs[i] - base, nib = d < 15 ? d : 15u;
+          wrong += ((want[1 + i / 2] >> (4 * (i % 2))) & 15u) != nib;
+          wrong += ((exc_want[i / 64] >> (i % 64)) & 1u) != (nib == 15u);
+        }
+        for (std::size_t i = n; i < 64 * words; ++i) wrong += (exc_want[i / 64] >> (i % 64)) & 1u;
+        CHECK(wrong == 0);
+        // Unpack arbitrary nibbles from a block that ends at the n/2 bytes.
+        std::vector<unsigned char> nibbles(n / 2);
+        for (auto& b : nibbles) b = static_cast<unsigned char>(rng() % 3 == 0 ? 0xFFu : rng());
+        for (unsigned char b : nibbles) expected_marked += ((b & 15u) == 15u) + ((b >> 4) == 15u);
+        std::vector<std::uint8_t> out_got(n + 40, 0xAB), out_want(n + 40, 0xAB);
+        CHECK(k->unpack4(nibbles.data(), n, base, out_got.data() + 1) == expected_marked);
+        CHECK(ref.unpack4(nibbles.data(), n, base, out_want.data() + 1) == expected_marked);
+        CHECK(out_got == out_want);
+        for (std::size_t i = 0; i < n; ++i)
+          wrong += out_want[1 + i] != base + ((nibbles[i / 2] >> (4 * (i % 2))) & 15u);
+        CHECK(wrong == 0);
+      }
+}
+
+TEST_CASE("the histogram kernels count registers in narrow, wide and mixed value ranges") {
+  // register_histogram prunes per 1024-register block by value range: blocks
+  // of one value, of 28 values (the widest pruned), of 29 (the fallback), at
+  // the top of the range (60..63, where the last group of four passes 63),
+  // and blocks of different kinds one after another.
+  std::mt19937_64 rng(28);
+  for (const kernel_table* k : supported_sets())
+    for (unsigned width : {1u, 4u, 5u, 27u, 28u, 29u, 64u})
+      for (unsigned base : {0u, 10u, 60u}) {
+        const unsigned lo = std::min(base, 64u - width);
+        std::vector<std::uint8_t> regs(4 * 1024 + 77);
+        for (std::size_t i = 0; i < regs.size(); ++i) {
+          const unsigned block_width = (i / 1024) % 2 == 0 ? width : 1u + (i / 1024) * 9 % 64;
+          const unsigned block_lo = std::min(lo, 64u - block_width);
+          regs[i] = static_cast<std::uint8_t>(block_lo + rng() % block_width);
+        }
+        INFO("isa " << k->isa << ", values " << lo << ".." << lo + width - 1);
+        hashsketch::register_histogram got, want;
+        got.fill(5);
+        k->register_histogram(regs.data(), regs.size(), got.data());
+        reference().register_histogram(regs.data(), regs.size(), want.data());
+        CHECK(got == want);
+      }
 }
 
 TEST_CASE("batch XXH3 of 8-byte keys is bit-identical to XXH3_64bits_withSeed") {

@@ -5,6 +5,7 @@
 // across precisions), estimates against Airlift's cardinality(), and hostile
 // bytes (every truncation, byte flips) — the last under ASan/UBSan.
 #include "hashsketch_catch.hpp"
+#include "support/splitmix64.hpp"
 
 #include <hashsketch/hashsketch.hpp>
 #include <hashsketch/presto.hpp>
@@ -124,10 +125,12 @@ void add_keys(Sketch& s, const std::string& key_type, std::uint64_t lo, std::uin
   }
 }
 
-// Our sketch of a row's keys, at the row's p: registers and to_presto bytes.
-// Cached: several images share their keys (n = 10^6 appears four times).
+// Our sketch of a row's keys, at the row's p: registers and to_presto bytes
+// (SPARSE_V2 or DENSE_V2, as to_presto chooses). Cached: several images share
+// their keys (n = 10^6 appears four times).
 struct built {
-  bytes registers, dense;
+  bytes registers, written, dense;  // dense: the DENSE_V2 of a densified copy
+  bool sparse = false;
   double estimate = 0;
 };
 const built& built_for(const std::string& key_type, unsigned p, std::uint64_t lo, std::uint64_t hi) {
@@ -140,14 +143,19 @@ const built& built_for(const std::string& key_type, unsigned p, std::uint64_t lo
     hs::presto_hyperloglog<decltype(pc)::value> s;
     add_keys(s, key_type, lo, hi);
     b.registers = regs_of(s);
-    b.dense = hs::to_presto(s);
+    b.written = hs::to_presto(s);
+    b.sparse = s.is_sparse();
+    auto d = s;
+    d.densify();
+    b.dense = hs::to_presto(d);
     b.estimate = s.estimate();
   });
   return cache.emplace(k, std::move(b)).first->second;
 }
 
 struct parsed {
-  bytes registers, rewritten;
+  bytes registers, rewritten, dense;  // dense: the DENSE_V2 of a densified copy
+  bool sparse = false;
   double estimate = 0;
 };
 parsed parse(unsigned p, const bytes& image) {
@@ -156,6 +164,10 @@ parsed parse(unsigned p, const bytes& image) {
     const auto s = hs::from_presto<decltype(pc)::value>(image.data(), image.size());
     out.registers = regs_of(s);
     out.rewritten = hs::to_presto(s);
+    out.sparse = s.is_sparse();
+    auto d = s;
+    d.densify();
+    out.dense = hs::to_presto(d);
     out.estimate = s.estimate();
   });
   return out;
@@ -171,6 +183,53 @@ std::string hex64(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
+}
+
+}  // namespace
+
+namespace {
+
+// The hashes of the manifest's keys [lo, hi) ("i64": the Java long i, "utf8":
+// the string "k" + i), as approx_set hashes them.
+std::vector<std::uint64_t> key_hashes(const std::string& key_type, std::uint64_t lo, std::uint64_t hi) {
+  const hs::presto_hasher h;
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t i = lo; i < hi; ++i)
+    out.push_back(key_type == "i64" ? h(static_cast<std::int64_t>(i)) : h(std::string_view("k" + std::to_string(i))));
+  return out;
+}
+
+// Airlift's SparseHll of the hashes, rebuilt from the format's rule alone:
+// one entry per 26-bit prefix, the largest v, ascending (uint32) order.
+std::vector<std::uint32_t> sparse_entries_of(const std::vector<std::uint64_t>& hashes) {
+  std::map<std::uint32_t, std::uint32_t> by_prefix;
+  for (const std::uint64_t h : hashes) {
+    const std::uint32_t e = hs::detail::presto_sparse_entry(h);
+    auto& slot = by_prefix[e >> 6];
+    slot = std::max(slot, e);
+  }
+  std::vector<std::uint32_t> out;
+  for (const auto& kv : by_prefix) out.push_back(kv.second);
+  return out;
+}
+
+// The number of distinct 26-bit prefixes of the keys [lo, hi) (= the entry
+// count of Airlift's sparse sketch of them, however large). Cached: the
+// 10^6-key ranges recur at every p.
+std::size_t distinct_prefixes(const std::string& key_type, std::uint64_t lo, std::uint64_t hi) {
+  static std::map<std::string, std::size_t> cache;
+  const std::string k = key_type + "/" + std::to_string(lo) + "/" + std::to_string(hi);
+  auto it = cache.find(k);
+  if (it != cache.end()) return it->second;
+  std::vector<std::uint64_t> prefixes = key_hashes(key_type, lo, hi);
+  for (auto& h : prefixes) h >>= 38;
+  std::sort(prefixes.begin(), prefixes.end());
+  const auto n = static_cast<std::size_t>(std::unique(prefixes.begin(), prefixes.end()) - prefixes.begin());
+  return cache.emplace(k, n).first->second;
+}
+
+std::vector<std::uint32_t> entries_of_image(const bytes& image) {
+  return hs::detail::presto_sparse_entries(image.data(), image.size());
 }
 
 }  // namespace
@@ -194,39 +253,74 @@ TEST_CASE("presto_hasher is Airlift's Murmur3Hash128.hash64", "[presto][hash]") 
   }
 }
 
-TEST_CASE("every reference image reads; dense images write back byte for byte", "[presto][vectors]") {
+TEST_CASE("every reference image reads and writes back byte for byte (sparse ones up to the sparse limit)",
+          "[presto][vectors]") {
   REQUIRE(rows().size() >= 300);
-  std::size_t dense = 0, sparse = 0;
+  std::size_t dense = 0, sparse = 0, sparse_beyond_limit = 0;
   for (const auto& r : rows()) {
     INFO(r.name());
     const bytes image = r.image();
     const parsed got = parse(r.p(), image);
     if (r.dense()) {
       ++dense;
+      CHECK(!got.sparse);
+      CHECK(got.rewritten == image);
+    } else if (entries_of_image(image).size() <= hs::presto_format::sparse_max_entries(r.p())) {
+      ++sparse;
+      CHECK(got.sparse);
       CHECK(got.rewritten == image);
     } else {
-      ++sparse;
-      // A sparse image is rewritten dense: its registers are kept.
+      // Airlift kept more entries than a sketch fed keys one by one does
+      // (merged, deserialised, or another JVM layout): we write DENSE_V2
+      // with the same registers.
+      ++sparse_beyond_limit;
+      CHECK(got.rewritten == got.dense);
       CHECK(parse(r.p(), got.rewritten).registers == got.registers);
     }
   }
   CHECK(dense >= 150);
   CHECK(sparse >= 120);
+  CHECK(sparse_beyond_limit == 7);  // N256 merged at p = 11 (3), histories (2), p = 11 no-compressed-oops (2)
 }
 
-TEST_CASE("our sketch of the same keys has the image's registers and writes Airlift's dense bytes",
-          "[presto][vectors]") {
-  std::size_t compared = 0;
+// The sketch built by add() of the image's keys writes the image itself
+// whenever Airlift's sketch of those keys added one by one would have (every
+// build and conversion image; merge inputs; merged images of Airlift's
+// sparse or dense merge where that equals the single sketch); elsewhere
+// (Airlift kept a merged / deserialised sketch sparse beyond the limit, or
+// its merged image differs from its own single sketch) the registers agree.
+TEST_CASE("our sketch of the same keys has the image's registers and writes Airlift's bytes, sparse and dense",
+          "[presto][vectors][sparse]") {
+  std::size_t compared = 0, sparse_equal = 0, dense_equal = 0, history_dependent = 0;
   for (const auto& r : rows()) {
     if (!r.has_keys()) continue;
     INFO(r.name());
     const bytes image = r.image();
     const built& ours = built_for(r["key_type"], r.p(), r.lo(), r.hi());
     CHECK(parse(r.p(), image).registers == ours.registers);
-    if (r.dense()) CHECK(ours.dense == image);
+    const std::size_t k = distinct_prefixes(r["key_type"], r.lo(), r.hi());
+    const bool airlift_live_sparse = k <= hs::presto_format::sparse_max_entries(r.p());
+    // Our sketch is still sparse wherever Airlift's is (the sparse state
+    // keeps ≥ m/4 tokens; the limit is ≤ m/8 + 4).
+    if (airlift_live_sparse) CHECK(ours.sparse);
+    if (r["role"] == "make_dense") {
+      CHECK(ours.dense == image);  // cast(approx_set(x) AS P4HyperLogLog)
+      ++dense_equal;
+    } else if (airlift_live_sparse == !r.dense()) {
+      CHECK(ours.written == image);
+      ++(r.dense() ? dense_equal : sparse_equal);
+    } else {
+      // Only Airlift's history-dependent cases: sparse beyond the live limit.
+      CHECK(!r.dense());
+      CHECK(ours.written.at(0) == 3);
+      ++history_dependent;
+    }
     ++compared;
   }
   CHECK(compared >= 300);
+  CHECK(sparse_equal >= 125);
+  CHECK(dense_equal >= 180);
+  CHECK(history_dependent == 7);
 }
 
 TEST_CASE("a sparse image reads as exactly Airlift's makeDense() of it", "[presto][vectors]") {
@@ -235,7 +329,8 @@ TEST_CASE("a sparse image reads as exactly Airlift's makeDense() of it", "[prest
     if (r["role"] != "image" || r.dense()) continue;
     INFO(r.name());
     const image_row& dense = row(r["set"], r["case"], "make_dense");
-    CHECK(parse(r.p(), r.image()).rewritten == dense.image());
+    // cast(h AS P4HyperLogLog): our densified copy writes the same DENSE_V2.
+    CHECK(parse(r.p(), r.image()).dense == dense.image());
     ++checked;
   }
   CHECK(checked == 36);
@@ -258,7 +353,12 @@ TEST_CASE("merges equal Airlift's merged images, in both orders", "[presto][vect
       const auto expect = hs::from_presto<P>(merged.data(), merged.size());
       CHECK(ab == expect);
       CHECK(ba == expect);
-      if (r.dense()) CHECK(hs::to_presto(ab) == merged);
+      // Sparse ∪ sparse stays sparse; the bytes are Airlift's whenever its
+      // merged sketch is within the live limit (else we write DENSE_V2).
+      if (r.dense() || entries_of_image(merged).size() <= hs::presto_format::sparse_max_entries(P)) {
+        CHECK(hs::to_presto(ab) == merged);
+        CHECK(hs::to_presto(ba) == merged);
+      }
     });
     ++checked;
   }
@@ -316,6 +416,9 @@ TEST_CASE("our estimate is within 3 standard errors of Airlift's cardinality()",
     const double ours = parse(r.p(), r.image()).estimate;
     const double rse = 1.04 / std::sqrt(static_cast<double>(std::size_t{1} << r.p()));
     CHECK(std::fabs(ours - card) <= 3.0 * rse * card + 1.0);
+    // A sparse image reads into the sparse state, whose estimate is Airlift's
+    // sparse formula (linear counting over 2^26) before Airlift's Math.round.
+    if (!r.dense()) CHECK(std::fabs(ours - card) <= 0.5 + 1e-9 * card);
     if (card > 0) worst = std::max(worst, std::fabs(ours - card) / (rse * card));
     ++checked;
   }
@@ -365,7 +468,9 @@ TEST_CASE("Airlift's own serialization test vectors", "[presto][airlift-tests]")
     const bytes empty = {0x02, 0x0c, 0x00, 0x00};
     const auto s = hs::from_presto<12>(empty.data(), empty.size());
     CHECK(s.empty());
-    CHECK(hs::to_presto(s) == hs::to_presto(hs::presto_hyperloglog<12>{}));
+    CHECK(s.is_sparse());
+    CHECK(hs::to_presto(s) == empty);
+    CHECK(hs::to_presto(hs::presto_hyperloglog<12>{}) == empty);
   }
   SECTION("the byte 0x40 at p = 12 (TestSparseSerialization.testSingle)") {
     const bytes image = {0x02, 0x0c, 0x01, 0x00, 0x42, 0x34, 0x20, 0x21};
@@ -373,9 +478,11 @@ TEST_CASE("Airlift's own serialization test vectors", "[presto][airlift-tests]")
     const std::uint8_t key = 0x40;
     ours.add(&key, 1);
     CHECK(hs::from_presto<12>(image.data(), image.size()) == ours);
+    CHECK(hs::to_presto(ours) == image);
   }
   SECTION("hash64(0L) at p = 12 sets delta byte 326 to 0x01 (testSingleNoOverflow)") {
     hs::presto_hyperloglog<12> s;
+    s.densify();  // the dense writer (a one-key sketch writes SPARSE_V2)
     s.add(std::int64_t{0});
     const bytes out = hs::to_presto(s);
     REQUIRE(out.size() == hs::presto_format::dense_size(12));
@@ -383,6 +490,7 @@ TEST_CASE("Airlift's own serialization test vectors", "[presto][airlift-tests]")
   }
   SECTION("61697 and 394873 give overflows 2706:2 and 4048:4 (testSingleWithOverflow, testMultipleOverflow)") {
     hs::presto_hyperloglog<12> one;
+    one.densify();
     one.add(std::int64_t{61697});
     const bytes a = hs::to_presto(one);
     REQUIRE(a.size() == hs::presto_format::dense_size(12, 1));
@@ -394,6 +502,7 @@ TEST_CASE("Airlift's own serialization test vectors", "[presto][airlift-tests]")
     CHECK(a[2055] == 2);
     for (int order = 0; order < 2; ++order) {
       hs::presto_hyperloglog<12> two;
+      two.densify();
       two.add(std::int64_t{order ? 394873 : 61697});
       two.add(std::int64_t{order ? 61697 : 394873});
       const bytes b = hs::to_presto(two);
@@ -409,6 +518,7 @@ TEST_CASE("Airlift's own serialization test vectors", "[presto][airlift-tests]")
   }
   SECTION("p = 4, keys 0..99: baseline 2 (testBaselineAdjusment)") {
     hs::presto_hyperloglog<4> s;
+    s.densify();
     for (std::int64_t i = 0; i < 100; ++i) s.add(i);
     const bytes out = hs::to_presto(s);
     const bytes expect = {0x03, 0x04, 0x02, 0x45, 0x23, 0x01, 0x31, 0x22, 0x05, 0x04, 0x01, 0x00, 0x00};
@@ -430,6 +540,210 @@ TEST_CASE("Airlift's own serialization test vectors", "[presto][airlift-tests]")
     CHECK(a.registers()[0] == 2);
     CHECK(a.registers()[3] == 5);
     CHECK(a.registers()[4] == 1);
+  }
+}
+
+TEST_CASE("a sparse entry is Airlift's SparseHll.encode and reads back to the hash's registers at every p",
+          "[presto][sparse]") {
+  hashsketch_test::splitmix64 rng{20};
+  std::vector<std::uint64_t> hashes = {0, 1, ~std::uint64_t{0}, std::uint64_t{1} << 38, (std::uint64_t{1} << 38) - 1,
+                                       std::uint64_t{1} << 37, std::uint64_t{0x3ffffff} << 38};
+  for (int i = 0; i < 20000; ++i) hashes.push_back(rng() >> (i % 40));  // long runs of leading zeros too
+  for (const std::uint64_t h : hashes) {
+    INFO(hex64(h));
+    const std::uint32_t e = hs::detail::presto_sparse_entry(h);
+    // The field rule, bit by bit: prefix = top 26 bits, v = leading zeros of the low 38 (38 if none set).
+    REQUIRE((e >> 6) == (h >> 38));
+    const std::uint64_t low = h & ((std::uint64_t{1} << 38) - 1);
+    unsigned v = 0;
+    while (v < 38 && !(low & (std::uint64_t{1} << (37 - v)))) ++v;
+    REQUIRE((e & 63u) == v);
+    // The entry's stand-in hash encodes to the same entry and locates like h.
+    REQUIRE(hs::detail::presto_sparse_entry(hs::detail::presto_sparse_entry_hash(e)) == e);
+    for (unsigned p : {4u, 11u, 12u, 14u, 16u}) {
+      with_p(p, [&](auto pc) {
+        constexpr unsigned P = decltype(pc)::value;
+        std::size_t i1, i2;
+        std::uint8_t r1, r2;
+        hs::leading_zeros_addressing::locate<P>(h, i1, r1);
+        hs::leading_zeros_addressing::locate<P>(hs::detail::presto_sparse_entry_hash(e), i2, r2);
+        REQUIRE(i1 == i2);
+        REQUIRE(r1 == r2);
+      });
+    }
+  }
+}
+
+TEST_CASE("every sparse reference image is the SPARSE_V2 of its keys' entries, byte for byte", "[presto][sparse][vectors]") {
+  std::size_t checked = 0;
+  for (const auto& r : rows()) {
+    if (r.dense()) continue;
+    INFO(r.name());
+    REQUIRE(r.has_keys());
+    const bytes image = r.image();
+    const std::vector<std::uint32_t> ours = sparse_entries_of(key_hashes(r["key_type"], r.lo(), r.hi()));
+    // The reader hands back exactly the entries Airlift kept …
+    CHECK(entries_of_image(image) == ours);
+    // … and the writer, given the same ascending list, writes Airlift's bytes.
+    CHECK(hs::detail::presto_encode_sparse_v2(r.p(), ours.data(), ours.size()) == image);
+    // Never more entries than a merged or deserialised Airlift sketch keeps
+    // (the JVM layout of the no-compressed-oops set allows 2 more).
+    CHECK(ours.size() <= hs::detail::presto_sparse_max_merged_entries(r.p()) + (r["set"] == "default" ? 0 : 2));
+    ++checked;
+  }
+  CHECK(checked == 141);
+}
+
+TEST_CASE("Airlift's sparse limit: keys added one by one stay sparse up to presto_sparse_max_entries(p)",
+          "[presto][sparse][vectors]") {
+  CHECK(hs::detail::presto_sparse_max_entries(11) == 251);
+  CHECK(hs::detail::presto_sparse_max_entries(12) == 511);
+  CHECK(hs::detail::presto_sparse_max_entries(14) == 2051);
+  CHECK(hs::detail::presto_sparse_max_entries(16) == 8191);
+  CHECK(hs::detail::presto_sparse_max_merged_entries(12) == 516);
+  std::size_t checked = 0;
+  for (const auto& r : rows()) {
+    if (r["set"] != "default") continue;
+    INFO(r.name());
+    const bool added_from_empty = r["kind"] == "build" || (r["kind"] == "conversion" && r["role"] != "deserialized_last_sparse_plus_same_key");
+    if (!added_from_empty || r["role"] == "make_dense" || !r.has_keys()) continue;
+    const std::size_t k = distinct_prefixes(r["key_type"], r.lo(), r.hi());
+    // Airlift's own choice on every sketch built from empty is the rule's.
+    CHECK(!r.dense() == (k <= hs::detail::presto_sparse_max_entries(r.p())));
+    if (r["kind"] == "conversion") CHECK(k == hs::detail::presto_sparse_max_entries(r.p()) + (r.dense() ? 1 : 0));
+    ++checked;
+  }
+  CHECK(checked >= 64 + 16);
+}
+
+TEST_CASE("the SPARSE_V2 writer: Airlift's own sparse vectors, and defects it refuses to write", "[presto][sparse]") {
+  const bytes empty = {0x02, 0x0c, 0x00, 0x00};  // empty_approx_set(), TestSparseSerialization.testEmpty
+  CHECK(hs::detail::presto_encode_sparse_v2(12, nullptr, 0) == empty);
+  const std::uint8_t key = 0x40;  // TestSparseSerialization.testSingle
+  const std::uint32_t e = hs::detail::presto_sparse_entry(hs::presto_hasher{}(&key, 1));
+  CHECK(hs::detail::presto_encode_sparse_v2(12, &e, 1) == bytes{0x02, 0x0c, 0x01, 0x00, 0x42, 0x34, 0x20, 0x21});
+  CHECK_THROWS_AS(hs::detail::presto_encode_sparse_v2(12, 2, [&](auto&& emit) { emit(e); }), std::logic_error);
+  CHECK_THROWS_AS(hs::detail::presto_encode_sparse_v2(12, 1, [&](auto&& emit) { emit(e); emit(e + 64); }),
+                  std::logic_error);
+  CHECK_THROWS_AS(hs::detail::presto_encode_sparse_v2(12, 0x8000, [](auto&&) {}), std::length_error);
+}
+
+namespace {
+
+template <class Sketch>
+std::vector<std::uint32_t> tokens_of(const Sketch& s) {
+  std::vector<std::uint32_t> out;
+  hs::detail::sparse_access::for_each_token(s, [&](std::uint32_t t) { out.push_back(t); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the default layout's token is Airlift's sparse entry; a SPARSE_V2 image reads as exactly its entries",
+          "[presto][sparse]") {
+  hashsketch_test::splitmix64 rng{2020};
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t h = rng() >> (i % 40);
+    REQUIRE(hs::leading_zeros_addressing::token(h) == hs::detail::presto_sparse_entry(h));
+  }
+  std::size_t checked = 0;
+  for (const auto& r : rows()) {
+    if (r.dense()) continue;
+    const bytes image = r.image();
+    const std::vector<std::uint32_t> entries = entries_of_image(image);
+    if (entries.size() > hs::presto_format::sparse_max_entries(r.p())) continue;
+    INFO(r.name());
+    with_p(r.p(), [&](auto pc) {
+      constexpr unsigned P = decltype(pc)::value;
+      const auto s = hs::from_presto<P>(image.data(), image.size());
+      REQUIRE(s.is_sparse());
+      CHECK(tokens_of(s) == entries);
+      // The same tokens as add() of the keys gives, and an equal sketch.
+      hs::presto_hyperloglog<P> ours;
+      add_keys(ours, r["key_type"], r.lo(), r.hi());
+      REQUIRE(ours.is_sparse());
+      CHECK(tokens_of(ours) == entries);
+      CHECK(ours == s);
+      // Round trip through our own bytes.
+      const bytes again = hs::to_presto(s);
+      CHECK(tokens_of(hs::from_presto<P>(again.data(), again.size())) == entries);
+    });
+    ++checked;
+  }
+  CHECK(checked >= 130);
+}
+
+namespace {
+
+// Keys with distinct 26-bit prefixes, added until the sketch holds k tokens.
+template <unsigned P>
+hs::presto_hyperloglog<P> with_distinct_prefixes(std::size_t k) {
+  hs::presto_hyperloglog<P> s;
+  std::vector<bool> seen(std::size_t{1} << 26);
+  std::size_t held = 0;
+  for (std::int64_t key = 0; held < k; ++key) {
+    const std::uint64_t prefix = hs::presto_hasher{}(key) >> 38;
+    if (seen[prefix]) continue;
+    seen[prefix] = true;
+    s.add(key);
+    ++held;
+  }
+  return s;
+}
+
+template <unsigned P>
+void check_sparse_switch() {
+  INFO("P = " << P);
+  const std::size_t limit = hs::presto_format::sparse_max_entries(P);
+  const auto at = with_distinct_prefixes<P>(limit);
+  const auto above = with_distinct_prefixes<P>(limit + 1);
+  const bytes at_bytes = hs::to_presto(at);
+  const bytes above_bytes = hs::to_presto(above);
+  // One key more than the limit: DENSE_V2, always (Airlift converts there).
+  CHECK(above_bytes.at(0) == 3);
+  // At the limit: SPARSE_V2 while our sketch is still sparse. It is for
+  // P >= 8, where the sparse state's bound 4k + 64 bytes stays below m;
+  // at P < 8 it may already have promoted (then DENSE_V2: documented).
+  if (P >= 8) REQUIRE(at.is_sparse());
+  if (at.is_sparse()) {
+    CHECK(at_bytes.at(0) == 2);
+    CHECK(at_bytes.size() == hs::presto_format::sparse_size(limit));
+  } else {
+    CHECK(at_bytes.at(0) == 3);
+  }
+  // Either way the image reads back to the same sketch.
+  CHECK(hs::from_presto<P>(at_bytes.data(), at_bytes.size()) == at);
+  CHECK(hs::from_presto<P>(above_bytes.data(), above_bytes.size()) == above);
+  WARN("P = " << P << ": limit " << limit << ", at the limit " << (at.is_sparse() ? "SPARSE_V2" : "DENSE_V2"));
+}
+
+template <unsigned... Ps>
+void check_sparse_switch_all(std::integer_sequence<unsigned, Ps...>) {
+  (check_sparse_switch<Ps + 4>(), ...);
+}
+
+}  // namespace
+
+TEST_CASE("to_presto switches to DENSE_V2 exactly where Airlift does when keys are added one by one, P = 4..16",
+          "[presto][sparse]") {
+  check_sparse_switch_all(std::make_integer_sequence<unsigned, 13>{});
+}
+
+TEST_CASE("a sparse merge beyond the live limit writes DENSE_V2 with the registers of Airlift's sparse image",
+          "[presto][sparse][merge]") {
+  // s-merge-p11-*-N256: Airlift's sparse ∪ sparse keeps 256 entries (its
+  // merge limit is 260); ours holds the same 256 tokens and writes DENSE_V2,
+  // equal to cast(merged AS P4HyperLogLog).
+  for (const std::string key_type : {"i64", "utf8"}) {
+    const std::string id = "s-merge-p11-" + key_type + "-N256";
+    INFO(id);
+    const bytes a = row("default", id, "a").image();
+    const bytes b = row("default", id, "b").image();
+    const bytes merged = row("default", id, "merged").image();
+    auto s = hs::from_presto<11>(a.data(), a.size());
+    s.merge(hs::from_presto<11>(b.data(), b.size()));
+    CHECK(tokens_of(s) == entries_of_image(merged));
+    CHECK(hs::to_presto(s) == parse(11, merged).dense);
   }
 }
 
@@ -521,7 +835,8 @@ template <unsigned P>
 void parse_or_reject(const bytes& image, std::size_t& accepted) {
   try {
     const auto s = hs::from_presto<P>(image.data(), image.size());
-    const bool in_range = std::all_of(s.registers().begin(), s.registers().end(),
+    const auto view = s.registers();  // one view: a sparse sketch's is a materialised copy
+    const bool in_range = std::all_of(view.begin(), view.end(),
                                       [](std::uint8_t r) { return r <= hs::presto_hyperloglog<P>::max_rank; });
     if (!in_range) FAIL("a register above 65 - P was accepted");
     const bytes again = hs::to_presto(s);
@@ -568,6 +883,7 @@ TEST_CASE("every truncation and byte flip of small images is rejected or parsed 
   }
   SECTION("dense p = 4 images with overflows, V2 and V1") {
     hs::presto_hyperloglog<4> s;
+    s.densify();
     for (std::int64_t i = 0; i < 100; ++i) s.add(i);
     s.add_hash(0);                             // bucket 0 at the largest rank, 61
     s.add_hash(std::uint64_t{0x3} << 60 | 1);  // bucket 3 at rank 60

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace hashsketch {
@@ -83,6 +84,17 @@ inline double ertl_tau(double x) noexcept {
   return z / 3.0;
 }
 
+/// 2^−q as a double, built from its bits (q ≤ 1022: a normal number). x·2^−q
+/// is exact, so it equals std::ldexp(x, −q) bit for bit for every x whose
+/// result stays normal — and costs one multiply instead of a libm call, which
+/// matters on the add path: every register change recomputes the estimate.
+inline double pow2_neg(unsigned q) noexcept {
+  const std::uint64_t bits = static_cast<std::uint64_t>(1023u - q) << 52;
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
 /// α_m of the classic estimator (Flajolet et al. 2007, Fig. 3 / section 4):
 /// the published values for m = 16, 32, 64 and α_∞/(1 + 1.079/m) above.
 constexpr double classic_alpha(std::size_t m) noexcept {
@@ -117,7 +129,7 @@ inline double ertl_estimate(const register_stats& s, std::size_t m, unsigned q) 
   if (s.saturated == m) return detail::saturated_estimate(m, q);
   // Σ_{k=1..q} C_k·2^−k = weighted·2^−q and the τ term carries 2^−q as well.
   double z = md * detail::ertl_tau(1.0 - static_cast<double>(s.saturated) / md) + static_cast<double>(s.weighted);
-  z = std::ldexp(z, -static_cast<int>(q));
+  z *= detail::pow2_neg(q);  // = ldexp(z, −q) exactly: z > 0.1 and q ≤ 64 keep the product normal
   z += md * detail::ertl_sigma(static_cast<double>(s.zeros) / md);
   return detail::classic_alpha(m) * md * md / z;
 }
@@ -147,8 +159,8 @@ inline double classic_estimate(const register_stats& s, std::size_t m, unsigned 
   if (s.zeros == m) return 0.0;
   // Σ_{k=0..q+1} C_k·2^−k = C_0 + weighted·2^−q + C_{q+1}·2^−(q+1)
   const double sum = static_cast<double>(s.zeros) +
-                     std::ldexp(static_cast<double>(s.weighted) + 0.5 * static_cast<double>(s.saturated),
-                                -static_cast<int>(q));
+                     (static_cast<double>(s.weighted) + 0.5 * static_cast<double>(s.saturated)) *
+                         detail::pow2_neg(q);  // = ldexp(·, −q), exact (a normal product)
   const double raw = detail::classic_alpha(m) * md * md / sum;
   if (raw <= 2.5 * md && s.zeros > 0) return md * std::log(md / static_cast<double>(s.zeros));
   return raw;

@@ -7,7 +7,7 @@
 //   hashsketch::presto_hyperloglog<12> users;     // = approx_set(x): 4096 buckets
 //   users.add(std::int64_t{42});                  // = approx_set(bigint 42)
 //   users.add(std::string_view("user-7"));        // = approx_set(varchar 'user-7')
-//   auto bytes = hashsketch::to_presto(users);    // = cast(approx_set(x) as varbinary), dense
+//   auto bytes = hashsketch::to_presto(users);    // = cast(approx_set(x) as varbinary): SPARSE_V2 here
 //   auto back = hashsketch::from_presto<12>(bytes.data(), bytes.size());
 //
 // A Presto sketch is an ordinary sketch of this library with two policies:
@@ -22,15 +22,22 @@
 // and the SIMD kernels work unchanged; only to_presto / from_presto know the
 // bytes (detail/presto_codec.hpp, layout in docs/presto.md).
 //
-// Writing: to_presto always writes DENSE_V2 (tag 3), canonical for the
-// registers, byte for byte what Airlift writes for a dense sketch of the same
-// keys. Airlift writes SPARSE_V2 (tag 2) while its sketch is small; this
-// library's register core has no sparse state yet, so SPARSE_V2 writing waits
-// for it. Presto/Trino read DENSE_V2 whatever its size, so the bytes are
-// always accepted — they are just larger than Airlift's for small sets.
-// Reading: DENSE_V2, DENSE_V1 (tag 1) and SPARSE_V2; a sparse image read into
-// registers is lossless for the registers (it is what Airlift's makeDense()
-// gives).
+// Writing: to_presto writes SPARSE_V2 (tag 2) when Airlift would still be
+// sparse — the sketch is in its sparse state and holds at most
+// presto_format::sparse_max_entries(P) tokens (251 / 511 / 2051 / 8191 at
+// P = 11 / 12 / 14 / 16: where Airlift's sketch fed the same keys one by one
+// turns dense) — and DENSE_V2 (tag 3) otherwise. Both are byte for byte what
+// Airlift writes for the same keys added from empty: a SPARSE_V2 entry is
+// exactly this layout's token (index26 << 6 | rank26 − 1), and the dense
+// image is canonical for the registers. Airlift's own switch also depends on
+// history (a merged or deserialised sketch stays sparse up to 2^(P−3) + 4
+// entries) and on the JVM's object layout; there we write DENSE_V2 where
+// Airlift may still write SPARSE_V2 — both read the same in Presto/Trino.
+// (At P = 4 and 5 the sparse state promotes at its first token, so there a
+// one-key sketch writes DENSE_V2 where Airlift writes SPARSE_V2.)
+// Reading: DENSE_V2, DENSE_V1 (tag 1) and SPARSE_V2; a SPARSE_V2 image gives
+// a sparse sketch holding exactly its entries as tokens (dense when it has
+// more than the sparse state keeps), so it writes back unchanged.
 
 #include <cstddef>
 #include <cstdint>
@@ -112,17 +119,26 @@ namespace presto_format {
 constexpr std::size_t dense_size(unsigned p, std::size_t overflows = 0) noexcept {
   return detail::presto_dense_v2_size(p, overflows);
 }
+/// SPARSE_V2 bytes with k entries: 4 + 4k.
+constexpr std::size_t sparse_size(std::size_t k) noexcept { return detail::presto_sparse_v2_size(k); }
+/// The most entries a SPARSE_V2 image from to_presto holds at precision p
+/// (4..16): Airlift's limit for a sketch fed keys one by one from empty with
+/// the default JVM layout, 1 + 10·⌊(2^(p−3) + 3)/10⌋ — 251 / 511 / 2051 /
+/// 8191 at p = 11 / 12 / 14 / 16 (detail/presto_codec.hpp derives it).
+constexpr std::size_t sparse_max_entries(unsigned p) noexcept { return detail::presto_sparse_max_entries(p); }
 /// The precision of Presto/Trino's approx_set (4096 buckets).
 constexpr unsigned approx_set_precision = 12;
 }  // namespace presto_format
 
-/// The canonical DENSE_V2 image of the sketch (tag 3): what
-/// `cast(approx_set(x) as varbinary)` returns once Airlift's sketch is dense,
-/// and what `cast(... as P4HyperLogLog)` returns always. Presto/Trino read it
-/// back with `cast(bytes as HyperLogLog)`. O(m); allocates
-/// presto_format::dense_size(P, overflows) bytes. Throws
-/// incompatible_sketch_error when the hasher's seed is not 0 (Presto would
-/// hash the same values elsewhere).
+/// The Airlift image of the sketch: what `cast(approx_set(x) as varbinary)`
+/// returns for the same keys. SPARSE_V2 (tag 2, 4 + 4k bytes, the tokens in
+/// ascending order) while the sketch is sparse with k ≤
+/// presto_format::sparse_max_entries(P) tokens, else the canonical DENSE_V2
+/// (tag 3, what `cast(... as P4HyperLogLog)` returns always; densify() a copy
+/// first to get it for a small sketch). Presto/Trino read both back with
+/// `cast(bytes as HyperLogLog)`. O(k) sparse, O(m) dense; allocates the
+/// image. Throws incompatible_sketch_error when the hasher's seed is not 0
+/// (Presto would hash the same values elsewhere).
 template <unsigned P, class Allocator>
 std::vector<std::uint8_t> to_presto(const basic_presto_hyperloglog<P, Allocator>& sketch);
 
@@ -134,7 +150,10 @@ std::vector<std::uint8_t> to_presto(const basic_presto_hyperloglog<P, Allocator>
 /// more than m overflows, an overflow bucket ≥ m (Airlift accepts = m),
 /// unsorted or duplicate overflow buckets (Airlift accepts them), an overflow
 /// on a bucket whose delta is not 15 (Airlift ignores it), an overflow value
-/// ≤ 0, a register above 65 − P. O(size + m); allocates m bytes.
+/// ≤ 0, a register above 65 − P. A SPARSE_V2 image gives a sparse sketch
+/// whose tokens are exactly its entries (dense when they exceed the sparse
+/// state's size, as adding them would); DENSE_V1/V2 a dense one. O(size + m);
+/// allocates 4k bytes (sparse) or m (dense). Nothing is kept on a throw.
 template <unsigned P>
 presto_hyperloglog<P> from_presto(const void* data, std::size_t size);
 /// The same into a sketch with a chosen allocator.
@@ -154,14 +173,30 @@ std::vector<std::uint8_t> to_presto(const basic_presto_hyperloglog<P, Allocator>
   if (sketch.hasher().seed() != presto_hasher::presto_seed)
     throw incompatible_sketch_error("Presto/Trino hash with MurmurHash3 seed 0, this sketch uses seed " +
                                     std::to_string(sketch.hasher().seed()));
-  return detail::presto_encode_dense_v2<P>(sketch.registers().data());
+  if (detail::sparse_access::is_sparse(sketch)) {
+    const std::size_t k = detail::sparse_access::token_count(sketch);
+    if (k <= detail::presto_sparse_max_entries(P))
+      // The default layout's tokens are Airlift's entries (presto_codec.hpp),
+      // ascending and one per 26-bit prefix: the SPARSE_V2 body as it is.
+      return detail::presto_encode_sparse_v2(P, k, [&](auto&& emit) { detail::sparse_access::for_each_token(sketch, emit); });
+  }
+  const auto registers = sketch.registers();  // a sparse sketch's: a materialised copy
+  return detail::presto_encode_dense_v2<P>(registers.data());
 }
 
 template <unsigned P, class Allocator>
 basic_presto_hyperloglog<P, Allocator> from_presto(const void* data, std::size_t size, const Allocator& alloc) {
   if (data == nullptr && size != 0) throw format_error("Presto/Airlift HLL: null data with a non-zero size");
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
   basic_presto_hyperloglog<P, Allocator> out(presto_hasher{}, alloc);
-  detail::presto_decode<P>(static_cast<const std::uint8_t*>(data), size, detail::register_access::data(out));
+  if (detail::presto_check_header<P>(bytes, size) == detail::presto_tag_sparse_v2) {
+    // Validated in full (ascending, one per prefix, v ≤ 38) before the sketch
+    // sees them: exactly a token list of the default layout.
+    const std::vector<std::uint32_t> tokens = detail::presto_sparse_entries(bytes, size);
+    detail::sparse_access::assign_tokens(out, tokens.data(), tokens.size());
+    return out;
+  }
+  detail::presto_decode<P>(bytes, size, detail::register_access::data(out));
   detail::register_access::registers_changed(out);
   return out;
 }

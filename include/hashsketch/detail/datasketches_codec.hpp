@@ -33,7 +33,7 @@
 #include "../estimators.hpp"
 #include "bits.hpp"
 #include "bytes.hpp"
-#include "packed6.hpp"
+#include "kernel_table.hpp"  // pack6 / unpack6 (packed6.hpp layout), per CPU
 
 namespace hashsketch {
 namespace detail {
@@ -297,8 +297,8 @@ inline void decode_hll6(const unsigned char* a, std::size_t k, std::size_t p_mas
   // 4 registers per 3 bytes (k is a multiple of 16), then one padding byte
   // that the writer leaves zero (it lets a reader load 16 bits at any slot).
   const std::size_t groups = k / 4;
-  if (p_mask + 1 == k) {  // no fold: 8 registers per step (packed6.hpp); 6 bits never exceed 63
-    (void)unpack6(a, k, dst, max_value);
+  if (p_mask + 1 == k) {  // no fold: the kernel table's unpack6 (packed6.hpp); 6 bits never exceed 63
+    (void)kernels().unpack6(a, k, dst, max_value);
     if (a[3 * groups] != 0) fail("HLL_6 padding byte is not zero");
     return;
   }
@@ -373,23 +373,26 @@ inline void decode_hll4(const unsigned char* b, std::size_t size, const ds_heade
   const bool direct = p_mask + 1 == k;  // no fold: registers are written, not maxed
   std::size_t s = 0;
   if (direct && !may_overflow) {
-    // 8 registers per step (SWAR): spread 4 nibble bytes to 8 bytes in slot
-    // order, and take the slow path only for a group holding an exception
-    // nibble (15) or an aux slot.
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    const std::uint64_t base = ones * cur_min;  // cur_min + nibble ≤ 49 + 14: no carry
-    for (; s + 8 <= k; s += 8) {
-      std::uint64_t y = load_le32(nibbles + s / 2);
-      y = (y | (y << 16)) & 0x0000FFFF0000FFFFULL;
-      y = (y | (y << 8)) & 0x00FF00FF00FF00FFULL;
-      const std::uint64_t z = (y & 0x000F000F000F000FULL) | ((y & 0x00F000F000F000F0ULL) << 4);
-      // nibble + 1 reaches bit 4 only for 15 (nibbles ≤ 15, so no carry out of a byte)
-      if ((((z + ones) & (ones << 4)) != 0) || next_aux < s + 8) {
-        for (std::size_t t = s; t < s + 8; ++t) slow(t, static_cast<unsigned>((z >> (8 * (t - s))) & 15u));
-      } else {
-        store_le64(dst + s, z + base);
+    // Every slot as cur_min + nibble in one pass (the kernel table's unpack4,
+    // packed4.hpp), which also counts the exception nibbles (15; cur_min + 15
+    // ≤ 63 here, so no value passes 63). Then each aux entry must sit on one
+    // and gives its slot's value, and there must be as many as there are
+    // exception nibbles; only a defective image takes the scan that names the
+    // first unmatched exception.
+    const std::size_t marked = kernels().unpack4(nibbles, k, cur_min, dst);
+    for (const aux_entry& e : aux) {
+      if (((nibbles[e.slot >> 1] >> (4 * (e.slot & 1u))) & 15u) != aux_token)
+        fail("aux entry for slot " + std::to_string(e.slot) + ", whose nibble is not the exception marker");
+      dst[e.slot] = e.value;
+    }
+    if (marked != aux.size()) {
+      for (std::size_t t = 0, a = 0; t < k; ++t) {
+        while (a < aux.size() && aux[a].slot < t) ++a;
+        if (((nibbles[t >> 1] >> (4 * (t & 1u))) & 15u) == aux_token && (a == aux.size() || aux[a].slot != t))
+          fail("slot " + std::to_string(t) + " is marked as an exception but has no aux entry");
       }
     }
+    return;
   }
   for (; s < k; s += 2) {
     const unsigned byte = nibbles[s >> 1];
@@ -468,8 +471,10 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
   // splits the sum so each part is exact in a double: 2^21 terms spanning
   // 2^0..2^−31, or 2^−32..2^−63, need at most 21 + 31 = 52 mantissa bits).
   double kxq0 = 0.0, kxq1 = 0.0;
-  for (unsigned v = 0; v < 32; ++v) kxq0 += std::ldexp(static_cast<double>(h[v]), -static_cast<int>(v));
-  for (unsigned v = 32; v <= ds::max_value; ++v) kxq1 += std::ldexp(static_cast<double>(h[v]), -static_cast<int>(v));
+  // (h[v]·2^−v by one exact multiply: pow2_neg, estimators.hpp — the same
+  // doubles as std::ldexp without 64 library calls per image.)
+  for (unsigned v = 0; v < 32; ++v) kxq0 += static_cast<double>(h[v]) * pow2_neg(v);
+  for (unsigned v = 32; v <= ds::max_value; ++v) kxq1 += static_cast<double>(h[v]) * pow2_neg(v);
   // HLL_6/HLL_8 keep cur_min = 0 (their registers are stored as they are) and
   // count the zero registers; HLL_4 stores register − cur_min in a nibble, so
   // its cur_min is the smallest register.
@@ -507,39 +512,22 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
   if (tgt == 2) {
     std::memcpy(a, regs, k);
   } else if (tgt == 1) {
-    pack6(regs, k, a);  // 8 registers per step; the padding byte stays zero
+    kernels().pack6(regs, k, a);  // packed6.hpp's layout, per CPU; the padding byte stays zero
   } else {
-    // nibble = min(register − cur_min, 15): 15 marks an exception (aux).
-    auto nib = [cur_min](std::uint8_t r) {
-      const unsigned d = static_cast<unsigned>(r) - cur_min;
-      return d >= ds::aux_token ? ds::aux_token : d;
-    };
-    // 8 registers → 4 bytes per step (SWAR): subtract cur_min from every byte
-    // (registers ≥ cur_min: no borrow), clamp at 15, then pack byte pairs.
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    std::size_t i = 0;
-    for (; 2 * i + 8 <= k; i += 4) {
-      const std::uint64_t d = load_le64(regs + 2 * i) - ones * cur_min;  // each byte 0..63
-      const std::uint64_t big = ((d + ones * (128 - ds::aux_token)) >> 7) & ones;  // byte ≥ 15
-      const std::uint64_t c = (d & ~(big * 0xFF)) | (big * ds::aux_token);
-      std::uint64_t x = (c | (c >> 4)) & 0x00FF00FF00FF00FFULL;  // even bytes: lo | hi << 4
-      x = (x | (x >> 8)) & 0x0000FFFF0000FFFFULL;
-      x = (x | (x >> 16)) & 0xFFFFFFFFULL;
-      store_le32(a + i, static_cast<std::uint32_t>(x));
-    }
-    for (; i < k / 2; ++i)
-      a[i] = static_cast<std::uint8_t>(nib(regs[2 * i]) | (nib(regs[2 * i + 1]) << 4));
+    // nibble = min(register − cur_min, 15): 15 marks an exception (aux). The
+    // kernel table's pack4 (packed4.hpp), 64 registers per step with AVX2,
+    // which also gives the exceptions as a bitmap (one bit per slot).
+    std::vector<std::uint64_t> exceptions((k + 63) / 64);
+    kernels().pack4(regs, k, cur_min, a, exceptions.data());
     if (aux_count != 0) {
-      // Find the exception nibbles (all four bits set) 16 at a time, and put
-      // each exception in DataSketches' open-addressing table keyed by slot:
-      // probe from slot & mask with stride (slot >> lg) | 1 (odd, so it
+      // Put each exception in DataSketches' open-addressing table keyed by
+      // slot: probe from slot & mask with stride (slot >> lg) | 1 (odd, so it
       // visits every cell of the power-of-two table).
       const std::size_t mask = aux_table.size() - 1u;
-      for (std::size_t w8 = 0; w8 < k / 2; w8 += 8) {
-        const std::uint64_t word = load_le64(a + w8);
-        std::uint64_t t = word & (word >> 1) & (word >> 2) & (word >> 3) & 0x1111111111111111ULL;
+      for (std::size_t w64 = 0; w64 < exceptions.size(); ++w64) {
+        std::uint64_t t = exceptions[w64];
         while (t != 0) {
-          const std::size_t s = 2 * w8 + ctz64_nonzero(t) / 4;  // nibble n of the word is slot 2·w8 + n
+          const std::size_t s = 64 * w64 + ctz64_nonzero(t);
           t &= t - 1;
           std::size_t probe = s & mask;
           const std::size_t stride = (s >> aux_lg) | 1u;

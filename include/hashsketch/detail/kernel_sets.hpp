@@ -30,7 +30,11 @@ inline const kernel_table& isa_table_scalar() noexcept {
                               &register_stats_scalar,
                               &merge_stats_scalar,
                               &xxh3_batch_scalar,
-                              &xxh3_max_update_scalar};
+                              &xxh3_max_update_scalar,
+                              &pack6_scalar,
+                              &unpack6_scalar,
+                              &pack4_scalar,
+                              &unpack4_scalar};
   return t;
 }
 
@@ -44,7 +48,11 @@ inline const kernel_table& isa_table_sse2() noexcept {
                               &register_stats_sse2,
                               &merge_stats_sse2,
                               &xxh3_batch_scalar,
-                              &xxh3_max_update_scalar};
+                              &xxh3_max_update_scalar,
+                              &pack6_scalar,
+                              &unpack6_scalar,
+                              &pack4_scalar,
+                              &unpack4_scalar};
   return t;
 }
 
@@ -52,31 +60,42 @@ inline const kernel_table& isa_table_avx2() noexcept {
   static const kernel_table t{"avx2",
                               &merge_max_avx2,
                               &merge_max_into_avx2,
-                              &register_histogram_split,
+                              &register_histogram_avx2,
                               &merge_histogram_avx2,
                               &register_stats_avx2,
                               &merge_stats_avx2,
                               &xxh3_batch_avx2,
-                              &xxh3_max_update_avx2};
+                              &xxh3_max_update_avx2,
+                              &pack6_avx2,
+                              &unpack6_avx2,
+                              &pack4_avx2,
+                              &unpack4_avx2};
   return t;
 }
 
-/// The AVX-512 set: AVX-512BW kernels, plus the VBMI stats and DQ/CD hashing
-/// where the CPU has those extensions (AVX2 versions otherwise).
+/// The AVX-512 set: AVX-512BW kernels, plus the VBMI stats and 6-bit packing
+/// and the DQ/CD hashing where the CPU has those extensions (AVX2 versions
+/// otherwise). The histogram is AVX2's.
 inline const kernel_table& isa_table_avx512() noexcept {
   static const kernel_table t = [] {
     kernel_table k{"avx512",
                    &merge_max_avx512,
                    &merge_max_into_avx512,
-                   &register_histogram_split,
+                   &register_histogram_avx2,
                    &merge_histogram_avx512,
                    &register_stats_avx2,
                    &merge_stats_avx2,
                    &xxh3_batch_avx2,
-                   &xxh3_max_update_avx2};
+                   &xxh3_max_update_avx2,
+                   &pack6_avx2,
+                   &unpack6_avx2,
+                   &pack4_avx2,
+                   &unpack4_avx2};
     if (x86_has("avx512vbmi")) {
       k.register_stats = &register_stats_avx512;
       k.merge_stats = &merge_stats_avx512;
+      k.pack6 = &pack6_avx512;
+      k.unpack6 = &unpack6_avx512;
     }
     if (x86_has("avx512dq") && x86_has("avx512cd")) {
       k.xxh3_batch = &xxh3_batch_avx512;
@@ -98,7 +117,11 @@ inline const kernel_table& isa_table_neon() noexcept {
                               &register_stats_neon,
                               &merge_stats_neon,
                               &xxh3_batch_scalar,
-                              &xxh3_max_update_scalar};
+                              &xxh3_max_update_scalar,
+                              &pack6_scalar,
+                              &unpack6_scalar,
+                              &pack4_scalar,
+                              &unpack4_scalar};
   return t;
 }
 #endif

@@ -101,6 +101,14 @@ struct kernel_table {
   void (*xxh3_batch)(const std::uint64_t* keys, std::size_t n, std::uint64_t seed, std::uint64_t* out) noexcept;
   void (*xxh3_max_update)(std::uint8_t* regs, unsigned p, const std::uint64_t* keys, std::size_t n,
                           std::uint64_t seed) noexcept;
+  // 6-bit packing of the Redis dense and DataSketches HLL_6 codecs
+  // (references and layout: packed6.hpp).
+  void (*pack6)(const std::uint8_t* regs, std::size_t n, unsigned char* dst) noexcept;
+  bool (*unpack6)(const unsigned char* src, std::size_t n, std::uint8_t* dst, unsigned limit) noexcept;
+  // 4-bit packing of the DataSketches HLL_4 codec (references: packed4.hpp).
+  void (*pack4)(const std::uint8_t* regs, std::size_t n, unsigned base, unsigned char* dst,
+                std::uint64_t* exceptions) noexcept;
+  std::size_t (*unpack4)(const unsigned char* src, std::size_t n, unsigned base, std::uint8_t* dst) noexcept;
 };
 
 /// Every kernel-set name the library knows, best last.

@@ -4,7 +4,8 @@
 // AVX-512 kernels: 64-byte max for merge (AVX-512BW); register_stats with a
 // 64-entry byte permute per byte of 2^(q−r) (AVX-512VBMI); XXH3 of eight keys
 // per vector with native 64-bit multiplies (AVX-512DQ) and the rank by vector
-// leading-zero count (AVX-512CD). The dispatcher checks each extension it
+// leading-zero count (AVX-512CD); 6-bit pack/unpack 64 registers per step
+// (AVX-512VBMI). The dispatcher checks each extension it
 // uses; a CPU with AVX-512BW but no VBMI/DQ/CD gets the AVX2 version of those
 // kernels. Every function carries its own target attribute. Compiles to
 // nothing off x86.
@@ -291,6 +292,59 @@ inline void xxh3_max_update_avx512(std::uint8_t* regs, unsigned p, const std::ui
       reg = rank > reg ? rank : reg;
     }
   }
+}
+
+// 6-bit packing (packed6.hpp), 64 registers ↔ 48 bytes per step (AVX-512VBMI).
+
+/// unpack6_scalar's contract. A byte permute gives each 64-bit lane k the 6
+/// bytes 6k..6k+5 (8 registers, 48 bits), and vpmultishiftqb copies the byte
+/// at bit offset 6j of the lane into byte j (j = 0..7); masking to 6 bits
+/// leaves register j. The load is masked to the 48 bytes, so nothing outside
+/// the input is read.
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI)
+inline bool unpack6_avx512(const unsigned char* src, std::size_t n, std::uint8_t* dst, unsigned limit) noexcept {
+  alignas(64) static const unsigned char gather[64] = {
+      0,  1,  2,  3,  4,  5,  6,  7,  6,  7,  8,  9,  10, 11, 12, 13, 12, 13, 14, 15, 16, 17,
+      18, 19, 18, 19, 20, 21, 22, 23, 24, 25, 24, 25, 26, 27, 28, 29, 30, 31, 30, 31, 32, 33,
+      34, 35, 36, 37, 36, 37, 38, 39, 40, 41, 42, 43, 42, 43, 44, 45, 46, 47, 48, 49};
+  const __m512i order = _mm512_load_si512(gather);
+  const __m512i offsets = _mm512_set1_epi64(0x2A241E18120C0600LL);  // bytes 0, 6, 12, ..., 42
+  const __m512i low6 = _mm512_set1_epi8(0x3F);
+  const __mmask64 in48 = (std::uint64_t{1} << 48) - 1u;
+  __m512i largest = _mm512_setzero_si512();
+  std::size_t i = 0, at = 0;
+  for (; i + 64 <= n; i += 64, at += 48) {
+    const __m512i x = _mm512_permutexvar_epi8(order, _mm512_maskz_loadu_epi8(in48, src + at));
+    const __m512i r = _mm512_and_si512(_mm512_multishift_epi64_epi8(offsets, x), low6);
+    largest = _mm512_max_epu8(largest, r);
+    _mm512_storeu_si512(dst + i, r);
+  }
+  bool above = _mm512_cmpgt_epu8_mask(largest, _mm512_set1_epi8(static_cast<char>(limit))) != 0;
+  if (i < n) above = unpack6_scalar(src + at, n - i, dst + i, limit) || above;
+  return above;
+}
+
+/// pack6_scalar's contract: the AVX2 kernel's two multiply-adds give
+/// w = r0 + 64·r1 + 4096·(r2 + 64·r3) per 32-bit lane, a byte permute keeps
+/// bytes 0..2 of each, and a masked store writes exactly the 48 bytes.
+HASHSKETCH_TARGET(HASHSKETCH_TARGET_AVX512VBMI)
+inline void pack6_avx512(const std::uint8_t* regs, std::size_t n, unsigned char* dst) noexcept {
+  alignas(64) static const unsigned char keep3[64] = {
+      0,  1,  2,  4,  5,  6,  8,  9,  10, 12, 13, 14, 16, 17, 18, 20, 21, 22, 24, 25, 26, 28,
+      29, 30, 32, 33, 34, 36, 37, 38, 40, 41, 42, 44, 45, 46, 48, 49, 50, 52, 53, 54, 56, 57,
+      58, 60, 61, 62, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0};
+  const __m512i order = _mm512_load_si512(keep3);
+  const __m512i low6 = _mm512_set1_epi8(0x3F);
+  const __m512i pairs = _mm512_set1_epi16(0x4001);    // bytes (1, 64)
+  const __m512i quads = _mm512_set1_epi32(0x10000001);  // 16-bit (1, 4096)
+  const __mmask64 out48 = (std::uint64_t{1} << 48) - 1u;
+  std::size_t i = 0, o = 0;
+  for (; i + 64 <= n; i += 64, o += 48) {
+    __m512i r = _mm512_and_si512(_mm512_loadu_si512(regs + i), low6);
+    r = _mm512_madd_epi16(_mm512_maddubs_epi16(r, pairs), quads);
+    _mm512_mask_storeu_epi8(dst + o, out48, _mm512_permutexvar_epi8(order, r));
+  }
+  if (i < n) pack6_scalar(regs + i, n - i, dst + o);
 }
 
 }  // namespace detail

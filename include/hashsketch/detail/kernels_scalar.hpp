@@ -18,6 +18,8 @@
 #include "arch.hpp"
 #include "bits.hpp"
 #include "bytes.hpp"
+#include "packed4.hpp"  // pack4_scalar / unpack4_scalar, the 4-bit references
+#include "packed6.hpp"  // pack6_scalar / unpack6_scalar, the 6-bit references
 
 namespace hashsketch {
 namespace detail {

@@ -14,6 +14,11 @@
 // with unsigned char on both sides the compiler must assume every register
 // written may alias the bytes being read, and reloads them (issue 16: a
 // byte-wise from_redis was 160x a memcpy of the same bytes).
+//
+// pack6_scalar / unpack6_scalar are the scalar references of the kernel
+// table's pack6 / unpack6 (detail/kernel_table.hpp); the codecs call those,
+// which take 24 or 48 bytes per step where the CPU has AVX2 or AVX-512 VBMI
+// (kernels_avx2.hpp, kernels_avx512.hpp; equality: tests/kernels_test.cpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -38,10 +43,10 @@ inline std::uint64_t unpack6x8(std::uint64_t w) noexcept {
   return (w & 0x003F003F003F003Full) | ((w & 0x0FC00FC00FC00FC0ull) << 2);
 }
 
-/// Packs n registers (n a multiple of 8, each < 64) into exactly 6n/8 bytes
-/// at dst. Each step stores a whole word at a 6-byte stride (its top 2 bytes
+/// Packs n registers (n a multiple of 8; only the low 6 bits of each count)
+/// into exactly 6n/8 bytes at dst. Each step stores a whole word at a 6-byte stride (its top 2 bytes
 /// are overwritten by the next step); the last step stores exactly 6 bytes.
-inline void pack6(const std::uint8_t* regs, std::size_t n, unsigned char* dst) noexcept {
+inline void pack6_scalar(const std::uint8_t* regs, std::size_t n, unsigned char* dst) noexcept {
   const std::size_t bytes = n / 8 * 6;
   std::size_t i = 0, o = 0;
   for (; o + 8 <= bytes; i += 8, o += 6) store_le64(dst + o, pack6x8(load_le64(regs + i)));
@@ -56,7 +61,7 @@ inline void pack6(const std::uint8_t* regs, std::size_t n, unsigned char* dst) n
 /// reads no byte beyond them — into dst. Returns true when some register is
 /// above `limit` (< 64): adding 127 − limit sets a byte's top bit exactly
 /// then, and registers ≤ 63 never carry into the next byte.
-inline bool unpack6(const unsigned char* src, std::size_t n, std::uint8_t* dst, unsigned limit) noexcept {
+inline bool unpack6_scalar(const unsigned char* src, std::size_t n, std::uint8_t* dst, unsigned limit) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ull;
   const std::uint64_t bias = ones * (127u - limit);
   const std::size_t bytes = n / 8 * 6;

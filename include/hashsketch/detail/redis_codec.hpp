@@ -30,7 +30,7 @@
 #include "../errors.hpp"
 #include "../estimators.hpp"
 #include "bytes.hpp"
-#include "packed6.hpp"
+#include "kernel_table.hpp"  // pack6 / unpack6 (packed6.hpp layout), per CPU
 
 namespace hashsketch {
 namespace detail {
@@ -74,11 +74,12 @@ inline void redis_write_header(std::string& out, std::uint8_t encoding, std::uin
   out.append(reinterpret_cast<const char*>(h), redis_header_size);
 }
 
-/// Appends the 12288 dense register bytes (packed6.hpp: 8 registers per step).
+/// Appends the 12288 dense register bytes (packed6.hpp's layout; the kernel
+/// table's pack6: 32 or 64 registers per step with AVX2 / AVX-512 VBMI).
 inline void redis_append_dense(std::string& out, const std::uint8_t* regs) {
   const std::size_t start = out.size();
   out.resize(start + redis_registers * 6 / 8);
-  pack6(regs, redis_registers, reinterpret_cast<unsigned char*>(&out[start]));
+  kernels().pack6(regs, redis_registers, reinterpret_cast<unsigned char*>(&out[start]));
 }
 
 /// True when the 8 bytes at p are all zero (one load; byte order irrelevant).
@@ -167,7 +168,7 @@ inline std::uint8_t redis_decode(std::string_view s, std::uint8_t* regs) {
     if (size != redis_dense_size)
       throw format_error("dense Redis HyperLogLog must be " + std::to_string(redis_dense_size) + " bytes, got " +
                          std::to_string(size));
-    if (unpack6(p + redis_header_size, redis_registers, regs, redis_max_rank)) {
+    if (kernels().unpack6(p + redis_header_size, redis_registers, regs, redis_max_rank)) {
       // rare path: find the first offender for the message
       for (std::size_t i = 0; i < redis_registers; ++i)
         if (regs[i] > redis_max_rank)
