@@ -247,6 +247,14 @@ int datasketches_lg_k(const void* data, std::size_t size);
 /// folded to P — lossy only as any reduction to fewer registers is; lg_k < P
 /// is a format_error (precision cannot grow).
 ///
+/// A LIST or SET image (DataSketches' coupons: 26-bit address + value) gives a
+/// sparse sketch holding exactly those coupons as tokens (one per address, the
+/// largest value), so its estimate stays near exact and every later add,
+/// merge or promotion equals that of a sketch fed the same keys; it is dense
+/// only if the coupons pass the sparse limit of P. Coupon images are checked
+/// as DataSketches writes them (detail::ds_decode_coupon_body: list slots,
+/// SET table size and probe placement, count limits, duplicates, values).
+///
 /// Every header field that is used, every length and every index is checked
 /// before use, and nothing outside [data, data + size) is read; a defect
 /// throws format_error naming it (truncation, trailing bytes, wrong family /
@@ -264,14 +272,22 @@ datasketches_hyperloglog<P> from_datasketches(const void* data, std::size_t size
 
 /// Writes a DataSketches HLL image of the sketch (target type hll_4, hll_6 or
 /// hll_8; compact or updatable) that DataSketches' own deserialiser accepts.
-/// A non-empty sketch is always written in HLL mode, even with few items (where
-/// DataSketches itself would still be in LIST/SET mode: a coupon list needs the
-/// 26-bit addresses that registers no longer hold); an empty one is written as
-/// DataSketches' empty image. The preamble's cur_min, num_at_cur_min, kxq0 and
-/// kxq1 are computed from the registers; the OUT_OF_ORDER flag is set and the
-/// HIP accumulator holds this library's estimate (see the comment in the
-/// definition for why). Throws incompatible_sketch_error for a seed other than
-/// 9001. O(2^P); the result is 8..40 + 2^P bytes.
+///  - A sparse sketch with at most as many keys as DataSketches keeps as
+///    coupons at lg_k = P (7 below P = 8, else 3·2^P/32) is written as
+///    DataSketches' own LIST or SET image: its tokens are DataSketches'
+///    coupons. Byte for byte serialize_compact() / serialize_updatable() of
+///    the same keys for every LIST image and while the sketch has seen at
+///    most 16 distinct keys; beyond, the same header, count, table size and
+///    coupon set, the cells possibly in another order (DataSketches' order
+///    depends on the insertion order, which the sketch no longer has).
+///    The empty sketch is DataSketches' empty image (8 / 40 bytes).
+///  - Otherwise (dense, or more keys) in HLL mode: cur_min, num_at_cur_min,
+///    kxq0 and kxq1 are computed from the registers; the OUT_OF_ORDER flag is
+///    set and the HIP accumulator holds this library's estimate (see the
+///    comment in the definition for why).
+/// Throws incompatible_sketch_error for a seed other than 9001. O(2^P), or
+/// O(n) for a coupon image; the result is 8 + 4·n, 12 + 4·n (compact LIST /
+/// SET), or 40 + 2^P bytes at most (HLL_8).
 template <class Family, unsigned P, class Allocator>
 std::vector<std::uint8_t> to_datasketches(
     const basic_sketch<Family, P, murmur3_128_hasher, Allocator, datasketches_addressing>& sketch,
@@ -329,11 +345,55 @@ inline int datasketches_lg_k(const void* data, std::size_t size) {
   return static_cast<int>(detail::ds_read_preamble(data, size).lg_k);
 }
 
+namespace detail {
+
+/// Our token of a DataSketches coupon and back: coupon = rank26 << 26 |
+/// index26, token = index26 << 6 | (rank26 − 1) (CORE-SHAPE.md: the same
+/// 26-bit address and 6-bit value, fields swapped). Coupons have value 1..63.
+constexpr std::uint32_t ds_token_of_coupon(std::uint32_t coupon) noexcept {
+  return ((coupon & ds::address_mask) << 6) | ((coupon >> ds::value_bits_shift) - 1u);
+}
+constexpr std::uint32_t ds_coupon_of_token(std::uint32_t token) noexcept {
+  return (((token & 63u) + 1u) << ds::value_bits_shift) | (token >> 6);
+}
+
+/// The sorted tokens of LIST/SET coupons, one per 26-bit address (the
+/// largest value: DataSketches keeps two coupons of one address with
+/// different values, and both give the register the larger one).
+inline std::vector<std::uint32_t> ds_tokens_of_coupons(const std::vector<std::uint32_t>& coupons) {
+  std::vector<std::uint32_t> t;
+  t.reserve(coupons.size());
+  for (std::uint32_t c : coupons) t.push_back(ds_token_of_coupon(c));
+  std::sort(t.begin(), t.end());
+  // Tokens sort by address, then value: keep the last of each address.
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (out > 0 && (t[out - 1] >> 6) == (t[i] >> 6)) {
+      t[out - 1] = t[i];
+    } else {
+      t[out++] = t[i];
+    }
+  }
+  t.resize(out);
+  return t;
+}
+
+}  // namespace detail
+
 template <unsigned P>
 datasketches_hyperloglog<P> from_datasketches(const void* data, std::size_t size) {
   // Header and sizes first, so bad input is rejected before 2^P bytes are allocated.
   const detail::ds_header header = detail::ds_validate(data, size, P);
   datasketches_hyperloglog<P> out;
+  if (header.pre.cur_mode != detail::ds::mode_hll) {
+    // LIST / SET: the coupons are our tokens (26-bit address, exact value),
+    // so the result is the sparse sketch of the same keys (dense if the
+    // tokens pass the sparse limit of P). O(count log count).
+    const std::vector<std::uint32_t> tokens =
+        detail::ds_tokens_of_coupons(detail::ds_decode_coupon_body(data, size, header));
+    detail::sparse_access::assign_tokens(out, tokens.data(), tokens.size());
+    return out;
+  }
   detail::ds_decode_body(data, size, header, P, detail::register_access::data(out));
   // Readers mostly merge what they read (which drops the histogram anyway), so
   // it is not rebuilt here; the first estimate() computes it, O(2^P).
@@ -349,7 +409,33 @@ std::vector<std::uint8_t> to_datasketches(
     throw incompatible_sketch_error("DataSketches HLL images assume seed " +
                                     std::to_string(murmur3_128_hasher::default_seed) + "; this sketch uses seed " +
                                     std::to_string(sketch.hasher().seed()));
-  const register_histogram h = sketch.histogram();
+  if (detail::sparse_access::is_sparse(sketch) &&
+      detail::sparse_access::token_count(sketch) <= detail::ds::max_coupons(P)) {
+    // Few enough keys that DataSketches would still hold its coupons: write
+    // its own LIST/SET image by replaying its coupon list / hash set. In
+    // insertion order while the token store still has it (the first 16
+    // distinct keys): then the image is byte for byte serialize_compact() /
+    // serialize_updatable() of the same keys. After that in ascending token
+    // order: same header, count, lg_arr and coupon set, and the same cells
+    // unless a probe collision placed two coupons in the other order
+    // (docs/datasketches.md, "Writing").
+    detail::ds_coupon_builder coupons(P);
+    auto feed = [&coupons](std::uint32_t token) { coupons.add(detail::ds_coupon_of_token(token)); };
+    if (detail::sparse_access::never_flushed(sketch)) {
+      detail::sparse_access::for_each_token_in_insertion_order(sketch, feed);
+    } else {
+      detail::sparse_access::for_each_token(sketch, feed);
+    }
+    if (coupons.in_coupon_mode()) return detail::ds_encode_coupons(coupons, static_cast<unsigned>(target), compact);
+  }
+  // A sparse sketch materialises its registers once, here (the view owns the copy).
+  const register_view regs = sketch.registers();
+  register_histogram h;
+  if (sketch.is_sparse()) {
+    detail::kernels().register_histogram(regs.data(), regs.size(), h.data());
+  } else {
+    h = sketch.histogram();
+  }
   // HIP field: the library's estimate (Ertl 2017) of these registers. The
   // HIP estimator (E. Cohen, "All-distances sketches, revisited: HIP
   // estimators for massive graphs analysis", PODS 2014; D. Ting, "Streamed
@@ -363,7 +449,7 @@ std::vector<std::uint8_t> to_datasketches(
   // The field is still filled with an honest estimate rather than 0 so that a
   // reader which ignores the flag reports a sensible number.
   const double hip = hll_family::estimate(h, std::size_t{1} << P, datasketches_addressing::max_rank(P) - 1u);
-  return detail::ds_encode(sketch.registers().data(), P, h, static_cast<unsigned>(target), compact, hip);
+  return detail::ds_encode(regs.data(), P, h, static_cast<unsigned>(target), compact, hip);
 }
 
 namespace detail {
@@ -548,7 +634,11 @@ template <unsigned P>
 std::vector<std::uint8_t> to_datasketches(const martingale<datasketches_hyperloglog<P>>& m,
                                           ds_target target = ds_target::hll_8, bool compact = true) {
   std::vector<std::uint8_t> out = to_datasketches(m.sketch(), target, compact);
-  if (out.size() < 16 || (out[5] & detail::ds::flag_empty) != 0 || !m.side().valid()) return out;
+  // Only an HLL-mode image has a HIP field (a LIST/SET image, written for a
+  // sparse sketch, has coupons at bytes 8..15 and no estimator state).
+  if (out.size() < 16 || (out[5] & detail::ds::flag_empty) != 0 || (out[7] & 3u) != detail::ds::mode_hll ||
+      !m.side().valid())
+    return out;
   out[5] = static_cast<std::uint8_t>(out[5] & ~detail::ds::flag_out_of_order);
   const std::uint64_t bits = detail::ds::f64_bits(m.side().hip());
   for (int b = 0; b < 8; ++b) out[8 + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(bits >> (8 * b));

@@ -548,6 +548,301 @@ inline std::vector<std::uint8_t> ds_encode(const std::uint8_t* regs, unsigned p,
   return out;
 }
 
+// ---------------------------------------------------------------------------
+// Coupon modes (LIST and SET), coupon by coupon
+// ---------------------------------------------------------------------------
+//
+// DataSketches keeps a small sketch as its coupons (value << 26 | 26 address
+// bits) until there are more than 3·2^lg_k/32 of them. The behaviour below is
+// re-implemented from the format description (datasketches-cpp
+// CouponList-internal.hpp / CouponHashSet-internal.hpp behaviour, restated in
+// ../shared/vectors/datasketches/README.md and docs/datasketches.md) and is
+// checked byte for byte against every LIST and SET golden image:
+//   - LIST: 8 slots filled in insertion order; a coupon equal to a stored one
+//     is a duplicate (only the full 32 bits: the same address with another
+//     value is a second coupon). The 8th distinct coupon leaves LIST mode:
+//     to HLL for lg_k < 8, else to a SET that receives the 8 coupons in list
+//     order.
+//   - SET: an open-addressing table of 2^lg_arr cells (lg_arr 5 at first).
+//     A coupon's probe starts at coupon & (2^lg_arr − 1) and steps by
+//     ((coupon & 0x3FFFFFF) >> lg_arr) | 1 (odd: it visits every cell).
+//     After an insertion that makes 4·count > 3·2^lg_arr the table doubles —
+//     rebuilt by scanning the old cells in index order — or, when lg_arr is
+//     already lg_k − 3, the sketch goes to HLL mode. So a SET holds at most
+//     3·2^(lg_k−3)/4 = 3·2^lg_k/32 coupons.
+//   - A compact image writes the non-empty cells in cell order; an updatable
+//     image all cells.
+// The cells (hence the compact order) depend on the insertion order through
+// probe collisions; the coupon set, count and lg_arr do not.
+
+namespace ds {
+
+constexpr unsigned lg_init_set_cells = 5;     // a new SET has 2^5 cells
+constexpr unsigned min_set_lg_k = 8;          // below, LIST goes straight to HLL
+constexpr std::size_t list_max_coupons = 7;   // the 8th distinct coupon leaves LIST mode
+
+/// lg of the largest SET table at lg_k (≥ 8): 2^(lg_k − 3) cells.
+constexpr unsigned max_set_lg_arr(unsigned lg_k) noexcept { return lg_k - 3u; }
+
+/// The most coupons a LIST or SET image of lg_k holds: 7 below lg_k 8 (LIST
+/// only), else 3·2^lg_k/32 (a full largest table at load 3/4).
+constexpr std::size_t max_coupons(unsigned lg_k) noexcept {
+  return lg_k < min_set_lg_k ? list_max_coupons : std::size_t{3} << (lg_k - 5u);
+}
+
+/// DataSketches' load rule: a table of 2^lg_arr cells is too full for count.
+constexpr bool set_overloaded(std::size_t count, unsigned lg_arr) noexcept {
+  return 4 * count > 3 * (std::size_t{1} << lg_arr);
+}
+
+/// The probe sequence's first cell and stride for a coupon in a 2^lg_arr table.
+constexpr std::size_t probe_home(std::uint32_t coupon, unsigned lg_arr) noexcept {
+  return coupon & ((std::size_t{1} << lg_arr) - 1u);
+}
+constexpr std::size_t probe_stride(std::uint32_t coupon, unsigned lg_arr) noexcept {
+  return ((coupon & address_mask) >> lg_arr) | 1u;
+}
+
+/// The cell of `coupon` in the table, or the first empty cell of its probe
+/// sequence (found = false). The table must have an empty cell (load ≤ 3/4).
+inline std::size_t probe_find(const std::uint32_t* cells, unsigned lg_arr, std::uint32_t coupon, bool& found) noexcept {
+  const std::size_t mask = (std::size_t{1} << lg_arr) - 1u;
+  const std::size_t stride = probe_stride(coupon, lg_arr);
+  std::size_t at = probe_home(coupon, lg_arr);
+  while (cells[at] != 0 && cells[at] != coupon) at = (at + stride) & mask;
+  found = cells[at] == coupon;
+  return at;
+}
+
+}  // namespace ds
+
+/// DataSketches' coupon state (LIST, then SET) replayed coupon by coupon, so
+/// that the image written from it is the one DataSketches writes after the
+/// same coupon sequence. O(1) expected per add (O(count) for a table
+/// doubling); memory 4·2^lg_arr bytes.
+class ds_coupon_builder {
+ public:
+  /// An empty LIST at lg_k (4..21).
+  explicit ds_coupon_builder(unsigned lg_k) : lg_k_(lg_k), cells_(std::size_t{1} << ds::lg_list_slots, 0u) {}
+
+  /// Adds one coupon (value << 26 | address, value 1..63). Returns true while
+  /// DataSketches would still be in LIST/SET mode; false once this coupon
+  /// took it to HLL mode (the builder then keeps returning false, and its
+  /// cells are no longer an image).
+  bool add(std::uint32_t coupon) {
+    if (hll_) return false;
+    if (mode_ == ds::mode_list) {
+      for (std::size_t i = 0; i < count_; ++i)
+        if (cells_[i] == coupon) return true;  // duplicate
+      cells_[count_++] = coupon;
+      if (count_ < cells_.size()) return true;
+      if (lg_k_ < ds::min_set_lg_k) return !(hll_ = true);
+      // LIST → SET: the list's coupons, in list order, into a new table.
+      std::vector<std::uint32_t> list;
+      list.swap(cells_);
+      cells_.assign(std::size_t{1} << ds::lg_init_set_cells, 0u);
+      lg_arr_ = ds::lg_init_set_cells;
+      mode_ = ds::mode_set;
+      count_ = 0;
+      for (std::uint32_t c : list)
+        if (!add(c)) return false;
+      return true;
+    }
+    bool found;
+    const std::size_t at = ds::probe_find(cells_.data(), lg_arr_, coupon, found);
+    if (found) return true;
+    cells_[at] = coupon;
+    ++count_;
+    if (!ds::set_overloaded(count_, lg_arr_)) return true;
+    if (lg_arr_ == ds::max_set_lg_arr(lg_k_)) return !(hll_ = true);
+    grow();
+    return true;
+  }
+
+  /// False once the coupons took DataSketches to HLL mode.
+  bool in_coupon_mode() const noexcept { return !hll_; }
+  unsigned lg_k() const noexcept { return lg_k_; }
+  /// ds::mode_list or ds::mode_set.
+  unsigned mode() const noexcept { return mode_; }
+  /// lg of the cell count: 3 for LIST, the table size for SET.
+  unsigned lg_arr() const noexcept { return lg_arr_; }
+  /// Distinct coupons held.
+  std::size_t count() const noexcept { return count_; }
+  /// The 2^lg_arr cells (0 = empty): LIST slots in insertion order, or the
+  /// SET hash table.
+  const std::vector<std::uint32_t>& cells() const noexcept { return cells_; }
+
+ private:
+  void grow() {
+    const unsigned lg = lg_arr_ + 1;
+    std::vector<std::uint32_t> bigger(std::size_t{1} << lg, 0u);
+    for (std::uint32_t c : cells_) {
+      if (c == 0) continue;
+      bool found;
+      bigger[ds::probe_find(bigger.data(), lg, c, found)] = c;
+    }
+    cells_.swap(bigger);
+    lg_arr_ = lg;
+  }
+
+  unsigned lg_k_;
+  unsigned mode_ = ds::mode_list;
+  unsigned lg_arr_ = ds::lg_list_slots;
+  std::size_t count_ = 0;
+  bool hll_ = false;
+  std::vector<std::uint32_t> cells_;
+};
+
+/// The LIST or SET image of a builder still in coupon mode, as
+/// datasketches-cpp serialises a coupon list (CouponList::serialize): the
+/// preamble (lg_arr 3 for LIST, the table's for SET; flags EMPTY when there
+/// is no coupon, COMPACT, OUT_OF_ORDER if asked — DataSketches sets it on
+/// union results only), the SET count at byte 8, then all cells (updatable)
+/// or the non-empty ones in cell order (compact). tgt: 0 HLL_4, 1 HLL_6, 2 HLL_8.
+inline std::vector<std::uint8_t> ds_encode_coupons(const ds_coupon_builder& b, unsigned tgt, bool compact,
+                                                   bool out_of_order = false) {
+  const bool set = b.mode() == ds::mode_set;
+  const std::size_t start = set ? ds::set_start : ds::list_start;
+  std::vector<std::uint8_t> out;
+  out.reserve(start + 4 * (compact ? b.count() : b.cells().size()));
+  byte_writer w(out);
+  w.u8(static_cast<std::uint8_t>(ds::preamble_ints[b.mode()]));
+  w.u8(ds::serial_version);
+  w.u8(ds::family_hll);
+  w.u8(static_cast<std::uint8_t>(b.lg_k()));
+  w.u8(static_cast<std::uint8_t>(b.lg_arr()));
+  w.u8(static_cast<std::uint8_t>((b.count() == 0 ? ds::flag_empty : 0u) | (compact ? ds::flag_compact : 0u) |
+                                 (out_of_order ? ds::flag_out_of_order : 0u)));
+  w.u8(static_cast<std::uint8_t>(set ? 0u : b.count()));
+  w.u8(static_cast<std::uint8_t>(b.mode() | (tgt << 2)));
+  if (set) w.u32(static_cast<std::uint32_t>(b.count()));
+  for (std::uint32_t c : b.cells())
+    if (c != 0 || !compact) w.u32(c);
+  return out;
+}
+
+/// Reads the coupons of a LIST or SET image whose header ds_validate has
+/// checked (sizes included), in image order: LIST insertion order, SET cell
+/// order. Checks everything DataSketches' own writer guarantees, so a
+/// defect throws format_error naming it:
+///   - mode LIST or SET (an HLL image has no coupons);
+///   - LIST: lg_arr 3, count ≤ 7 (the 8th coupon leaves LIST mode); in an
+///     updatable image the count's coupons fill slots 0..count−1 and the rest
+///     are empty (DataSketches reads only the first count slots);
+///   - SET: lg_k ≥ 8; count ≤ 3·2^lg_k/32; 5 ≤ lg_arr ≤ lg_k − 3 and
+///     4·count ≤ 3·2^lg_arr, compact images too (DataSketches records the
+///     table size there as well); in an updatable table every coupon must sit
+///     on its own probe sequence with no empty cell before it (else
+///     DataSketches would not find it and would store it twice);
+///   - every coupon: no empty (0) entry in a compact image, value 1..63, no
+///     coupon twice; the number present equals the count; EMPTY flag exactly
+///     when the count is 0.
+/// Never reads outside [data, data + size). O(count log count); the probe
+/// check walks at most 32 cells per table cell in all (a DataSketches table
+/// at load ≤ 3/4 needs about 2 per coupon; a hostile table built for long
+/// chains is rejected instead of being walked quadratically).
+inline std::vector<std::uint32_t> ds_decode_coupon_body(const void* data, std::size_t /*size*/, const ds_header& hd) {
+  const ds_preamble& h = hd.pre;
+  if (h.cur_mode == ds::mode_hll) ds::fail("HLL mode: the image holds registers, not coupons");
+  const auto* b = static_cast<const unsigned char*>(data);
+  const bool compact = (h.flags & ds::flag_compact) != 0;
+  const bool list = h.cur_mode == ds::mode_list;
+  const std::string mode = ds::mode_names[h.cur_mode];
+  if ((h.flags & ds::flag_empty) == 0 && hd.count == 0)
+    ds::fail(mode + " coupon count is 0 but the EMPTY flag is clear");
+  if (list) {
+    if (h.lg_arr != ds::lg_list_slots)
+      ds::fail("LIST lg_arr " + std::to_string(h.lg_arr) + " is not 3 (DataSketches' list has 8 slots)");
+    if (hd.count > ds::list_max_coupons)
+      ds::fail("LIST count " + std::to_string(hd.count) +
+               ": a full list, which DataSketches never writes (it leaves LIST mode at the 8th coupon)");
+  } else {
+    if (h.lg_k < ds::min_set_lg_k)
+      ds::fail("SET mode at lg_k " + std::to_string(h.lg_k) + " (below lg_k 8 DataSketches goes from LIST to HLL)");
+    if (hd.count > ds::max_coupons(h.lg_k))
+      ds::fail("SET count " + std::to_string(hd.count) + " above 3*2^lg_k/32 = " +
+               std::to_string(ds::max_coupons(h.lg_k)) + ", where DataSketches is in HLL mode");
+    if (h.lg_arr > ds::max_set_lg_arr(h.lg_k))
+      ds::fail("SET lg_arr " + std::to_string(h.lg_arr) + " above lg_k - 3 = " +
+               std::to_string(ds::max_set_lg_arr(h.lg_k)));
+    if (h.lg_arr < ds::lg_init_set_cells)
+      ds::fail("SET lg_arr " + std::to_string(h.lg_arr) + " below 5 (DataSketches' smallest table)");
+    if (ds::set_overloaded(hd.count, h.lg_arr))
+      ds::fail("SET count " + std::to_string(hd.count) + " overfills a table of 2^" + std::to_string(h.lg_arr) +
+               " cells (DataSketches keeps 4*count <= 3*cells)");
+  }
+  std::vector<std::uint32_t> coupons;
+  coupons.reserve(hd.count);
+  for (std::size_t i = 0; i < hd.cells; ++i) {
+    const std::uint32_t c = load_le32(b + hd.body_at + 4 * i);
+    if (c == 0) {
+      if (compact) ds::fail("compact coupon " + std::to_string(i) + " is empty (0)");
+      if (list && i < hd.count)
+        ds::fail("LIST slot " + std::to_string(i) + " is empty but the count is " + std::to_string(hd.count));
+      continue;
+    }
+    if ((c >> ds::value_bits_shift) == 0)
+      ds::fail("coupon " + std::to_string(i) + " (" + std::to_string(c) + ") has register value 0");
+    if (list && i >= hd.count)
+      ds::fail("LIST slot " + std::to_string(i) + " holds a coupon past the count " + std::to_string(hd.count) +
+               " (DataSketches reads only the first count slots)");
+    coupons.push_back(c);
+  }
+  if (coupons.size() != hd.count)
+    ds::fail(mode + " count " + std::to_string(hd.count) + " disagrees with the " + std::to_string(coupons.size()) +
+             " coupons present");
+  std::vector<std::uint32_t> sorted(coupons);
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t i = 1; i < sorted.size(); ++i)
+    if (sorted[i] == sorted[i - 1]) ds::fail("coupon " + std::to_string(sorted[i]) + " appears twice");
+  if (!list && !compact) {
+    // Each stored coupon must be where DataSketches' probe finds it: on its
+    // own probe sequence, after non-empty cells only.
+    const unsigned lg = h.lg_arr;
+    const std::size_t mask = hd.cells - 1u;
+    std::size_t budget = 32 * hd.cells;
+    for (std::size_t i = 0; i < hd.cells; ++i) {
+      const std::uint32_t c = load_le32(b + hd.body_at + 4 * i);
+      if (c == 0) continue;
+      const std::size_t stride = ds::probe_stride(c, lg);
+      std::size_t at = ds::probe_home(c, lg);
+      while (at != i) {
+        if (load_le32(b + hd.body_at + 4 * at) == 0)
+          ds::fail("SET cell " + std::to_string(i) + " holds coupon " + std::to_string(c) +
+                   " off its probe sequence (an empty cell comes first): not a DataSketches hash table");
+        if (budget-- == 0)
+          ds::fail("SET probe sequences longer than 32 steps per cell in all: not a DataSketches table at load <= 3/4");
+        at = (at + stride) & mask;
+      }
+    }
+  }
+  return coupons;
+}
+
+/// A LIST or SET image's lg_k, target type and coupons (image order).
+struct ds_coupon_image {
+  unsigned lg_k = 0;
+  unsigned tgt = 0;
+  unsigned mode = 0;     // ds::mode_list or ds::mode_set
+  unsigned lg_arr = 0;
+  unsigned flags = 0;
+  std::vector<std::uint32_t> coupons;
+};
+
+/// ds_validate + ds_decode_coupon_body: the coupons of a whole LIST/SET
+/// image; format_error for any defect, an HLL-mode image included.
+inline ds_coupon_image ds_read_coupons(const void* data, std::size_t size) {
+  const ds_header hd = ds_validate(data, size, ds::min_lg_k);
+  ds_coupon_image r;
+  r.coupons = ds_decode_coupon_body(data, size, hd);
+  r.lg_k = hd.pre.lg_k;
+  r.tgt = hd.pre.tgt;
+  r.mode = hd.pre.cur_mode;
+  r.lg_arr = hd.pre.lg_arr;
+  r.flags = hd.pre.flags;
+  return r;
+}
+
 }  // namespace detail
 }  // namespace hashsketch
 
