@@ -2,9 +2,9 @@
 // serialised, and the estimate's error, for n = 0, 1, 10, 100, 10^3 … 10^6
 // distinct keys at P = 12 and 14 —
 //   - hashsketch hyperloglog<P>: memory_bytes() as it is (sparse while small)
-//     and dense from the start (densify() before the first add); serialize()
-//     (the dense version-1 image: the encodings of issue 14 item 3 are not in
-//     main yet, so their columns print "—");
+//     and dense from the start (densify() before the first add); the
+//     serialised size in every encoding (automatic, dense, dense_compact,
+//     sparse: docs/FORMAT.md);
 //   - Apache DataSketches HLL_4 and HLL_8 (serialize_compact() image sizes):
 //     datasketches_hyperloglog<P> fed the same keys written by
 //     to_datasketches, which writes DataSketches' own LIST/SET images while
@@ -82,12 +82,16 @@ row measure(std::uint64_t n, const std::string& data_dir) {
   r.mem = s.memory_bytes();
   r.mem_dense = d.memory_bytes();
   r.sparse = s.is_sparse();
-  // The native format's encodings (issue 14 item 3: sparse, dense_compact)
-  // had not landed in main when this was written: serialize() writes the
-  // dense version-1 image in either state. ser_compact / ser_sparse stay 0
-  // ("—") until serialize(encoding) exists.
-  r.ser_auto = s.serialize().size();
-  r.ser_dense = d.serialize().size();
+  // The native format's encodings (docs/FORMAT.md): automatic (what a user
+  // gets by asking for the smallest: sparse for a sparse sketch, the smaller
+  // of dense / dense_compact for a dense one), the plain version-1 dense
+  // image (serialize()'s default, zero-cost loads), dense_compact (rANS over
+  // the registers of the sketch dense from the start) and sparse (the
+  // Rice-coded tokens, only while the sketch is sparse).
+  r.ser_auto = s.serialize(hs::encoding::automatic).size();
+  r.ser_dense = d.serialize(hs::encoding::dense).size();
+  r.ser_compact = d.serialize(hs::encoding::dense_compact).size();
+  r.ser_sparse = s.is_sparse() ? s.serialize(hs::encoding::sparse).size() : 0;
   r.est = s.estimate();
   r.est_dense = d.estimate();
   const auto img4 = hs::to_datasketches(ds, hs::ds_target::hll_4, true);
@@ -145,7 +149,7 @@ void print_table(const std::vector<row>& rows) {
   for (unsigned p : {12u, 14u}) {
     std::printf("\n### P = %u (m = %u registers)\n\n", p, 1u << p);
     std::printf(
-        "| n | memory (state) | memory, dense from start | serialize() automatic | dense | dense_compact | sparse | "
+        "| n | memory (state) | memory, dense from start | serialize(automatic) | dense | dense_compact | sparse | "
         "DataSketches HLL_4 | HLL_8 | Redis | error (automatic) | error (dense) |\n");
     std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const row& r : rows) {
@@ -177,8 +181,9 @@ void write_svg(const std::vector<row>& rows, const std::string& path) {
   const series all[] = {
       {"hashsketch memory_bytes()", "#1f77b4", "", &row::mem},
       {"hashsketch memory, dense from start", "#1f77b4", "5,4", &row::mem_dense},
-      {"hashsketch serialize() (automatic)", "#2ca02c", "", &row::ser_auto},
+      {"hashsketch serialize(automatic)", "#2ca02c", "", &row::ser_auto},
       {"hashsketch serialize(dense)", "#2ca02c", "5,4", &row::ser_dense},
+      {"hashsketch serialize(dense_compact)", "#17becf", "2,3", &row::ser_compact},
       {"DataSketches HLL_4 (compact)", "#d62728", "", &row::ds4},
       {"DataSketches HLL_8 (compact)", "#d62728", "5,4", &row::ds8},
       {"Redis string (P = 14)", "#9467bd", "", &row::redis},
