@@ -4,6 +4,7 @@
 // (byte equality with the reference where the format is canonical), and
 // hostile bytes (every truncation, byte flips) — the last under ASan/UBSan.
 #include "hashsketch_catch.hpp"
+#include "support/test_files.hpp"
 
 #include <hashsketch/datasketches.hpp>
 #include <hashsketch/hyperloglog.hpp>
@@ -44,11 +45,7 @@ using bytes = std::vector<std::uint8_t>;
 
 const std::string data_dir = std::string(HASHSKETCH_TEST_DATA_DIR) + "/datasketches/";
 
-bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+bytes read_file(const std::string& path) { return hashsketch_test::read_binary_file(path); }
 
 // One line of index.tsv (fields copied from the reference manifest).
 struct vector_row {
@@ -62,27 +59,8 @@ struct vector_row {
 
 const std::vector<vector_row>& rows() {
   static const std::vector<vector_row> all = [] {
-    std::ifstream in(data_dir + "index.tsv");
-    std::string line;
-    std::getline(in, line);
-    std::vector<std::string> cols;
-    {
-      std::stringstream ss(line);
-      std::string c;
-      while (std::getline(ss, c, '\t')) cols.push_back(c);
-    }
     std::vector<vector_row> out;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      std::stringstream ss(line);
-      std::string c;
-      vector_row r;
-      for (const auto& name : cols) {
-        std::getline(ss, c, '\t');
-        r.f[name] = c;
-      }
-      out.push_back(r);
-    }
+    for (auto& f : hashsketch_test::read_tsv(data_dir + "index.tsv")) out.push_back(vector_row{std::move(f)});
     return out;
   }();
   return all;

@@ -427,7 +427,7 @@ TEMPLATE_TEST_CASE_SIG("merge(A, B) equals the sketch of A ∪ B", "[hyperloglog
   CHECK(merged.histogram() == u.histogram());
   CHECK(merged.estimate() == u.estimate());
   CHECK(merged.estimate(hashsketch::estimator::classic) == u.estimate(hashsketch::estimator::classic));
-  CHECK(merged.serialize() == u.serialize());
+  CHECK(merged.serialize(hashsketch::encoding::dense) == u.serialize(hashsketch::encoding::dense));
 
   SECTION("operator| and operator|= equal merge") {
     const hyperloglog<P> piped = a | b;
@@ -659,7 +659,7 @@ TEMPLATE_TEST_CASE_SIG("serialize writes the documented layout and round-trips b
     for (std::size_t n : {std::size_t{0}, std::size_t{3}, std::size_t{30} << P}) {
       auto s = sketch_of_keys<P>(random_keys(n, 500 + P), seed);
       s.add_hash(0);  // one register at the largest rank
-      const auto bytes = s.serialize();
+      const auto bytes = s.serialize(hashsketch::encoding::dense);
       INFO("seed " << seed << ", n = " << n);
       // docs/FORMAT.md, field by field.
       REQUIRE(bytes.size() == 24 + s.register_count + 8);
@@ -688,7 +688,7 @@ TEMPLATE_TEST_CASE_SIG("serialize writes the documented layout and round-trips b
       const auto back = hyperloglog<P>::deserialize(bytes.data(), bytes.size(), xxh3_hasher(seed));
       CHECK(back == s);
       CHECK(back.hasher() == xxh3_hasher(seed));
-      CHECK(back.serialize() == bytes);
+      CHECK(back.serialize(hashsketch::encoding::dense) == bytes);
       CHECK(back.histogram() == s.histogram());
       // A version-1 image is dense: back estimates as s does once dense.
       CHECK_FALSE(back.is_sparse());
@@ -720,7 +720,7 @@ TEST_CASE("golden files decode to the recorded sketches, and serialize still wri
     CHECK(decoded == rebuilt);
     REQUIRE(expected_estimate.count(name) == 1);
     CHECK(decoded.estimate() == Approx(expected_estimate.at(name)).epsilon(1e-12));
-    CHECK(rebuilt.serialize() == golden_bytes);
+    CHECK(rebuilt.serialize(hashsketch::encoding::dense) == golden_bytes);
     ++cases;
   });
   CHECK(cases == static_cast<int>(expected_estimate.size()));
@@ -769,7 +769,7 @@ TEMPLATE_TEST_CASE_SIG("every single-byte corruption and every truncation throws
                        "[hyperloglog][format]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
   auto s = sketch_of_keys<P>(random_keys(std::size_t{3} << P, 900 + P));
   s.add_hash(0);
-  const auto bytes = s.serialize();
+  const auto bytes = s.serialize(hashsketch::encoding::dense);
   const std::size_t size = bytes.size();
   splitmix64 rng{P * 31};
 
@@ -815,7 +815,7 @@ TEMPLATE_TEST_CASE_SIG("every single-byte corruption and every truncation throws
 TEMPLATE_TEST_CASE_SIG("deserialize names each defect", "[hyperloglog][format]", ((unsigned P), P), 4, 5, 6, 7, 8, 9,
                        10, 11, 12, 13, 14, 15, 16) {
   const auto s = sketch_of_keys<P>(random_keys(std::size_t{2} << P, 1234));
-  const auto good = s.serialize();
+  const auto good = s.serialize(hashsketch::encoding::dense);
   REQUIRE(format_error_of<P>(good).empty());
 
   // Each case changes one field and re-seals the checksum, so the message
@@ -875,7 +875,7 @@ TEMPLATE_TEST_CASE_SIG("deserialize names each defect", "[hyperloglog][format]",
   // Another seed: written with seed 9, read expecting the default seed 0 (and
   // the reverse).
   {
-    const auto seeded = sketch_of_keys<P>(random_keys(100, 1), 9).serialize();
+    const auto seeded = sketch_of_keys<P>(random_keys(100, 1), 9).serialize(hashsketch::encoding::dense);
     CHECK_THAT(format_error_of<P>(seeded), Catch::Contains("hasher seed 9"));
     CHECK(format_error_of<P>(seeded, 9).empty());
     CHECK_THAT(format_error_of<P>(good, 9), Catch::Contains("seed"));

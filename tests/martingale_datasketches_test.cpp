@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/test_files.hpp"
 
 namespace hs = hashsketch;
 
@@ -31,11 +32,7 @@ namespace {
 using bytes = std::vector<std::uint8_t>;
 const std::string data_dir = std::string(HASHSKETCH_TEST_DATA_DIR) + "/datasketches/";
 
-bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+bytes read_file(const std::string& path) { return hashsketch_test::read_binary_file(path); }
 
 double f64_at(const bytes& b, std::size_t at) {
   std::uint64_t u = 0;
@@ -53,30 +50,13 @@ struct row {
 
 // The update (not union) images of index.tsv (columns by name).
 std::vector<row> update_rows() {
-  std::ifstream in(data_dir + "index.tsv");
-  REQUIRE(in.good());
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> cols;
-  {
-    std::stringstream ss(line);
-    std::string c;
-    while (std::getline(ss, c, '\t')) cols.push_back(c);
-  }
   std::vector<row> out;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::map<std::string, std::string> f;
-    std::stringstream ss(line);
-    std::string c;
-    for (const auto& name : cols) {
-      std::getline(ss, c, '\t');
-      f[name] = c;
-    }
+  for (auto& f : hashsketch_test::read_tsv(data_dir + "index.tsv")) {
     if (f["kind"] != "update" || f["n"] == "-") continue;
     out.push_back(row{f["file"], f["key_type"], f["tgt_type"], f["serialization"], f["mode"],
                       static_cast<unsigned>(std::stoul(f["lg_k"])), std::stoull(f["n"])});
   }
+  REQUIRE_FALSE(out.empty());
   return out;
 }
 

@@ -5,6 +5,7 @@
 // across precisions), estimates against Airlift's cardinality(), and hostile
 // bytes (every truncation, byte flips) — the last under ASan/UBSan.
 #include "hashsketch_catch.hpp"
+#include "support/test_files.hpp"
 #include "support/splitmix64.hpp"
 
 #include <hashsketch/hashsketch.hpp>
@@ -31,37 +32,9 @@ using bytes = std::vector<std::uint8_t>;
 
 const std::string data_dir = std::string(HASHSKETCH_TEST_DATA_DIR) + "/airlift-hll/";
 
-bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+bytes read_file(const std::string& path) { return hashsketch_test::read_binary_file(path); }
 
-std::vector<std::map<std::string, std::string>> read_tsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::string> cols;
-  {
-    std::stringstream ss(line);
-    std::string c;
-    while (std::getline(ss, c, '\t')) cols.push_back(c);
-  }
-  std::vector<std::map<std::string, std::string>> out;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::stringstream ss(line);
-    std::string c;
-    std::map<std::string, std::string> r;
-    for (const auto& name : cols) {
-      std::getline(ss, c, '\t');
-      r[name] = c;
-    }
-    out.push_back(r);
-  }
-  return out;
-}
+using hashsketch_test::read_tsv;
 
 // One image of index.tsv (fields copied from Airlift's manifest).
 struct image_row {

@@ -90,30 +90,26 @@ std::unique_ptr<any_sketch> convert_to(const any_sketch& from, estimator_choice 
 }
 
 sketch_header read_header(const std::uint8_t* data, std::size_t size) {
-  hashsketch::detail::byte_reader r(data, size);
-  const unsigned char* magic = r.bytes(4, "magic");
-  if (!std::equal(magic, magic + 4, hashsketch::format::magic))
-    throw format_error("bad magic (not a hashsketch sketch)");
-  const unsigned version = r.u8("version");
-  if (version != hashsketch::format::version) throw format_error("unknown format version " + std::to_string(version));
+  // Both native versions (1: dense; 2: sparse / dense_compact): the library's
+  // own header reader, then the checks this program needs to pick a type.
+  const hashsketch::detail::native_header nh = hashsketch::detail::read_native_header(data, size);
   sketch_header h{};
-  h.kind = r.u8("kind");
+  h.kind = nh.kind;
   if (h.kind != hashsketch::ultraloglog<4>::kind_id)
     with_family(h.kind, [](auto*) { return 0; });  // throws for an unknown kind
-  h.precision = r.u8("precision");
+  h.precision = nh.precision;
   if (h.precision < 4 || h.precision > 16)
     throw format_error("precision " + std::to_string(h.precision) + " is outside 4..16");
-  r.u8("encoding");  // checked by deserialize()
-  h.hasher_id = r.u8("hasher id");
+  // The encoding is checked by deserialize().
+  h.hasher_id = nh.hasher_id;
   if (h.hasher_id != xxh3_hasher::id)
     throw format_error("hasher id " + std::to_string(h.hasher_id) + " is not one this program reads (" +
                        xxh3_hasher::name + " = " + std::to_string(xxh3_hasher::id) + ")");
-  h.addressing_id = r.u8("addressing id");
+  h.addressing_id = nh.addressing_id;
   if (h.addressing_id != leading_zeros_addressing::id)
     throw format_error("register layout id " + std::to_string(h.addressing_id) + " is not one this program reads (" +
                        leading_zeros_addressing::name + " = " + std::to_string(leading_zeros_addressing::id) + ")");
-  r.u16("reserved");
-  h.seed = r.u64("seed");
+  h.seed = nh.seed;
   return h;
 }
 

@@ -476,10 +476,11 @@ class basic_sketch {
   /// Sparse state: estimate ± z·sd with sd² = 2^26·(e^t − t − 1), t =
   /// estimate/2^26, the linear-counting variance (detail/tokens.hpp); the
   /// lower end is at least k, the number of distinct tokens (each proves a
-  /// distinct key). The width is ≈ ±2·z·n/23 170, i.e. about ±0.17 keys at
-  /// n = 1000: the true n differs from k only by index collisions
-  /// (≈ n²/2^27 of them), so at small n the interval is tight, not
-  /// conservative. O(1) when flushed, else one pass over the tokens.
+  /// distinct key). The true n differs from k only by the keys hidden by
+  /// index collisions, a count ≈ Poisson(n̂ − k) (≈ n²/2^27): the upper end is
+  /// k + that Poisson's quantile at 1 − (1 − confidence)/2 where that is wider
+  /// than the normal band (always at small n: one hidden key is as likely as
+  /// λ, e.g. 4 % at n = 2 300). O(1) when flushed, else one pass over the tokens.
   ///
   /// Dense state: the n with |estimate/n − 1| ≤ z·RSE, i.e.
   /// [estimate/(1 + z·RSE), estimate/(1 − z·RSE)], z the two-sided normal
@@ -499,7 +500,7 @@ class basic_sketch {
       const double e = detail::token_estimate(k);
       const double half = z * std::sqrt(detail::token_estimate_variance(e));
       const double lower = std::min(std::max(e - half, static_cast<double>(k)), e);
-      return interval{lower, e, e + half};
+      return interval{lower, e, detail::token_interval_upper(k, e, half, confidence)};
     }
     double e;
     std::size_t zeros;
@@ -698,9 +699,7 @@ class basic_sketch {
   // --- serialisation (docs/FORMAT.md) -------------------------------------
 
   /// The native binary format (docs/FORMAT.md) in encoding `e` (format.hpp).
-  /// The default stays encoding::dense for now (0.1's bytes; the tests and
-  /// tools that read version-1 offsets move to automatic in a follow-up).
-  /// automatic: the smallest lossless one, i.e. a sparse
+  /// The default, automatic, is the smallest lossless one: a sparse
   /// sketch's tokens (encoding::sparse, ≈ 2.0–2.9 bytes per key for
   /// 100 ≤ n ≤ 10^4), a dense sketch's registers as the smaller of dense and
   /// dense_compact. dense: format version 1, 24 + m + 8 bytes, the bytes
@@ -710,7 +709,7 @@ class basic_sketch {
   /// dense sketch throws std::invalid_argument. Independent of the host;
   /// equal sketches in the same state give equal bytes. O(n) sparse, O(m)
   /// dense (automatic and dense_compact run the rANS coder, ≈ 200 MB/s).
-  std::vector<std::uint8_t> serialize(encoding e = encoding::dense) const {
+  std::vector<std::uint8_t> serialize(encoding e = encoding::automatic) const {
     if (is_sparse() && (e == encoding::automatic || e == encoding::sparse)) {
       std::vector<std::uint32_t> tokens;
       tokens.reserve(tokens_.count_distinct());
@@ -721,7 +720,8 @@ class basic_sketch {
     return detail::write_native(native_id(hasher_), regs.data(), e);
   }
   /// Bytes serialize(encoding::dense) writes: 24 + m + 8 (48 at P = 4,
-  /// 65 568 at P = 16); serialize() of a dense sketch never writes more.
+  /// 65 568 at P = 16); serialize() (automatic) of a dense sketch never
+  /// writes more (a sparse one writes its tokens: see serialize()).
   static constexpr std::size_t serialized_size() noexcept {
     return format::header_size + register_count + format::checksum_size;
   }

@@ -350,7 +350,10 @@ class postgres_hyperloglog {
   /// postgres_count near m·2.5 and beyond, unbiased for small n. O(q) after adds.
   double estimate() const noexcept { return core_.estimate(); }
   const core_type& core() const noexcept { return core_; }
-  register_view registers() const noexcept { return core_.registers(); }
+  /// The core's registers (basic_sketch::registers(): not noexcept, since a
+  /// sparse core materialises a copy; this layout has no tokens, so in
+  /// practice the view is the registers themselves or the static empty block).
+  register_view registers() const { return core_.registers(); }
   const postgres_hasher& hasher() const noexcept { return core_.hasher(); }
   /// Nothing added (EMPTY).
   bool empty() const noexcept { return small_.empty(); }

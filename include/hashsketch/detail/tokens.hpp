@@ -70,6 +70,32 @@ inline double token_estimate_variance(double estimate) noexcept {
   return token_bucket_count * (std::expm1(t) - t);
 }
 
+/// Upper end of a two-sided `confidence` interval for n from k distinct
+/// index26 values. n − k is the number of keys hidden by index collisions:
+/// a count, ≈ Poisson with mean λ = n̂ − k (≈ k²/2^27 for k ≪ 2^26; 0.04 at
+/// k = 2 300). The normal band n̂ ± z·sd is far too narrow for it at small λ
+/// (±0.9 keys at z = 4.6, while one collision, probability ≈ λ, is 1 key),
+/// so the upper end is k + the Poisson(λ) quantile at 1 − (1 − confidence)/2,
+/// or the normal band's, whichever is larger. O(quantile) ≤ O(λ + 10·√λ + 40).
+inline double token_interval_upper(std::size_t distinct_indexes, double estimate, double half_width,
+                                   double confidence) noexcept {
+  const double k = static_cast<double>(distinct_indexes);
+  const double lambda = estimate > k ? estimate - k : 0.0;
+  const double target = 1.0 - (1.0 - confidence) / 2.0;
+  // Smallest q with P(X <= q) >= target, X ~ Poisson(lambda).
+  double pmf = std::exp(-lambda), cdf = pmf;
+  double q = 0.0;
+  while (cdf < target && q < 1e6) {
+    q += 1.0;
+    pmf *= lambda / q;
+    cdf += pmf;
+    if (pmf == 0.0) break;  // the tail underflowed: cdf is as large as it gets
+  }
+  const double poisson_upper = k + q;
+  const double normal_upper = estimate + half_width;
+  return poisson_upper > normal_upper ? poisson_upper : normal_upper;
+}
+
 }  // namespace detail
 }  // namespace hashsketch
 
