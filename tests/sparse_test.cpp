@@ -426,17 +426,17 @@ TEST_CASE("registers(), ==, serialize in the sparse state", "[sparse][state]") {
   CHECK_FALSE(back.is_sparse());  // the version-1 image is dense
   CHECK(back == s);
   CHECK(back.estimate() == d.estimate());
-  // serialize() (automatic) keeps the state: the sparse sketch writes its
+  // serialize(automatic) keeps the state: the sparse sketch writes its
   // tokens and reads back sparse with the same (near-exact) estimate, the
   // dense one writes registers.
-  const std::vector<std::uint8_t> auto_bytes = s.serialize();
+  const std::vector<std::uint8_t> auto_bytes = s.serialize(hs::encoding::automatic);
   CHECK(auto_bytes.size() < bytes.size());
   const S back_sparse = S::deserialize(auto_bytes.data(), auto_bytes.size());
   CHECK(back_sparse.is_sparse());
   CHECK(back_sparse == s);
   CHECK(back_sparse.estimate() == s.estimate());
-  CHECK(back_sparse.serialize() == auto_bytes);
-  const std::vector<std::uint8_t> dense_auto = d.serialize();
+  CHECK(back_sparse.serialize(hs::encoding::automatic) == auto_bytes);
+  const std::vector<std::uint8_t> dense_auto = d.serialize(hs::encoding::automatic);
   CHECK_FALSE(S::deserialize(dense_auto.data(), dense_auto.size()).is_sparse());
   // Sparse sketches with different tokens but equal registers are equal:
   // two keys whose tokens share the register and rank at P = 8.

@@ -486,7 +486,7 @@ TEST_CASE("the block scanner splits fields exactly like the reference splitter",
       INFO("field " << f << " delimiter " << delim);
       CHECK(read_file(path("random.hsk")) ==
             [&] {
-              const auto b = reference.serialize();  // what the CLI writes: the automatic encoding
+              const auto b = reference.serialize();  // what the CLI writes: the dense image
               return std::string(reinterpret_cast<const char*>(b.data()), b.size());
             }());
       CHECK(json_double(parse_json_object(r.out), "missing_field_lines") == static_cast<double>(missing));

@@ -699,7 +699,9 @@ class basic_sketch {
   // --- serialisation (docs/FORMAT.md) -------------------------------------
 
   /// The native binary format (docs/FORMAT.md) in encoding `e` (format.hpp).
-  /// The default, automatic, is the smallest lossless one: a sparse
+  /// The default stays encoding::dense in 0.2.0 (0.1's bytes, which the CLI's
+  /// saved files and existing byte comparisons rely on); pass automatic for
+  /// the smallest lossless one: a sparse
   /// sketch's tokens (encoding::sparse, ≈ 2.0–2.9 bytes per key for
   /// 100 ≤ n ≤ 10^4), a dense sketch's registers as the smaller of dense and
   /// dense_compact. dense: format version 1, 24 + m + 8 bytes, the bytes
@@ -709,7 +711,7 @@ class basic_sketch {
   /// dense sketch throws std::invalid_argument. Independent of the host;
   /// equal sketches in the same state give equal bytes. O(n) sparse, O(m)
   /// dense (automatic and dense_compact run the rANS coder, ≈ 200 MB/s).
-  std::vector<std::uint8_t> serialize(encoding e = encoding::automatic) const {
+  std::vector<std::uint8_t> serialize(encoding e = encoding::dense) const {
     if (is_sparse() && (e == encoding::automatic || e == encoding::sparse)) {
       std::vector<std::uint32_t> tokens;
       tokens.reserve(tokens_.count_distinct());
@@ -720,7 +722,7 @@ class basic_sketch {
     return detail::write_native(native_id(hasher_), regs.data(), e);
   }
   /// Bytes serialize(encoding::dense) writes: 24 + m + 8 (48 at P = 4,
-  /// 65 568 at P = 16); serialize() (automatic) of a dense sketch never
+  /// 65 568 at P = 16); serialize(automatic) of a dense sketch never
   /// writes more (a sparse one writes its tokens: see serialize()).
   static constexpr std::size_t serialized_size() noexcept {
     return format::header_size + register_count + format::checksum_size;

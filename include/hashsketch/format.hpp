@@ -27,8 +27,9 @@ namespace hashsketch {
 ///    sparse sketch has tokens; asking a dense one for it throws
 ///    std::invalid_argument.
 /// Every reader accepts every encoding (deserialize() needs no hint).
-/// basic_sketch::serialize() defaults to automatic (0.2.0); pass dense for
-/// the bytes a 0.1 reader needs.
+/// basic_sketch::serialize() defaults to dense in 0.2.0 (0.1's bytes, which
+/// saved CLI files and byte comparisons rely on); pass automatic for the
+/// smallest. Moving the default is planned for a later minor version.
 enum class encoding : std::uint8_t { automatic, dense, dense_compact, sparse };
 
 /// Layout of the native binary format (docs/FORMAT.md has it byte by byte).
