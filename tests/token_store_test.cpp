@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <new>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -756,4 +758,137 @@ TEST_CASE("token_store<every rank>: random operation sequences against the set",
     }
     check_every(s, m);
   }
+}
+
+// ---------------------------------------------------------------------------
+// Exception safety: an allocator that fails on demand. A flush (from
+// insert, flush() or merge()) that throws leaves the store as it was.
+
+namespace {
+
+long alloc_budget = -1;  // allocations left before a failure; < 0: no limit
+
+template <class T>
+struct failing_allocator {
+  using value_type = T;
+  failing_allocator() = default;
+  template <class U>
+  failing_allocator(const failing_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    if (alloc_budget == 0) throw std::bad_alloc();
+    if (alloc_budget > 0) --alloc_budget;
+    return std::allocator<T>{}.allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>{}.deallocate(p, n); }
+  friend bool operator==(const failing_allocator&, const failing_allocator&) noexcept { return true; }
+  friend bool operator!=(const failing_allocator&, const failing_allocator&) noexcept { return false; }
+};
+
+template <bool Every>
+void check_throwing_flushes() {
+  using S = hd::token_store<failing_allocator<std::uint8_t>, Every>;
+  hashsketch_test::splitmix64 rng{Every ? 77u : 78u};
+  for (std::size_t n : {5u, 16u, 17u, 300u, 6000u, 40000u}) {
+    for (long fail_at : {0L, 1L}) {
+      S s;
+      std::vector<std::uint32_t> order;
+      for (std::size_t i = 0; i < n; ++i) s.insert(default_token(rng()) | (Every ? 0u : 0u));
+      const auto snapshot = [](const S& x) {
+        std::vector<std::uint32_t> v;
+        x.for_each([&](std::uint32_t t) { v.push_back(t); });
+        return v;
+      };
+      const std::vector<std::uint32_t> before = snapshot(s);
+      const bool nf = s.never_flushed();
+      if (nf) s.for_each_in_insertion_order([&](std::uint32_t t) { order.push_back(t); });
+      // insert until one of them flushes and fails
+      bool threw = false;
+      for (int i = 0; i < 100000 && !threw; ++i) {
+        const std::uint32_t t = default_token(rng());
+        const std::vector<std::uint32_t> was = snapshot(s);
+        alloc_budget = fail_at;
+        try {
+          s.insert(t);
+        } catch (const std::bad_alloc&) {
+          threw = true;
+          alloc_budget = -1;
+          REQUIRE(snapshot(s) == was);  // the token is not in, nothing lost
+        }
+        alloc_budget = -1;
+      }
+      CHECK(threw);
+      // flush() and merge() that fail
+      s.insert(default_token(rng()));
+      const std::vector<std::uint32_t> was = snapshot(s);
+      const std::size_t buffered = s.buffered();
+      if (!s.flushed()) {
+        alloc_budget = fail_at;
+        CHECK_THROWS_AS(s.flush(), std::bad_alloc);
+        alloc_budget = -1;
+        REQUIRE(snapshot(s) == was);
+        REQUIRE(s.buffered() == buffered);
+      }
+      S other;
+      for (int i = 0; i < 200; ++i) other.insert(default_token(rng()));
+      other.flush();
+      alloc_budget = fail_at;
+      CHECK_THROWS_AS(s.merge(other), std::bad_alloc);
+      alloc_budget = -1;
+      REQUIRE(snapshot(s) == was);
+      s.merge(other);  // and it works once memory is back
+      REQUIRE(s.size() >= was.size());
+      (void)before;
+      (void)nf;
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("token_store: a flush or merge that throws loses nothing, in both modes", "[token_store]") {
+  check_throwing_flushes<false>();
+  check_throwing_flushes<true>();
+  alloc_budget = -1;
+}
+
+TEST_CASE("token_store: merge without a change keeps the block; never-flushed stores merge in order",
+          "[token_store]") {
+  hashsketch_test::splitmix64 rng{90};
+  store big;
+  model m;
+  for (int i = 0; i < 5000; ++i) {
+    const auto t = default_token(rng());
+    big.insert(t);
+    model_insert(m, t);
+  }
+  big.flush();
+  // A subset with lower or equal ranks: nothing is raised.
+  store sub;
+  std::size_t i = 0;
+  for (const auto& kv : m)
+    if (i++ % 3 == 0) sub.insert(kv.second & ~63u);
+  sub.flush();
+  const std::size_t heap = big.heap_bytes();
+  big.merge(sub);
+  check_equal(big, m);
+  CHECK(big.heap_bytes() == heap);
+  // A never-flushed store into a never-flushed one: insertion order kept.
+  store a, b;
+  a.insert(hd::make_token(5, 1));
+  a.insert(hd::make_token(3, 2));
+  b.insert(hd::make_token(9, 1));
+  b.insert(hd::make_token(5, 4));
+  a.merge(b);
+  REQUIRE(a.never_flushed());
+  std::vector<std::uint32_t> order;
+  a.for_each_in_insertion_order([&](std::uint32_t t) { order.push_back(t); });
+  CHECK(order == std::vector<std::uint32_t>{hd::make_token(5, 4), hd::make_token(3, 2), hd::make_token(9, 1)});
+  // A flushed store into a never-flushed one: the union, sorted.
+  store c;
+  c.insert(hd::make_token(7, 1));
+  c.merge(big);
+  model mc = m;
+  model_insert(mc, hd::make_token(7, 1));
+  check_equal(c, mc);
+  CHECK_FALSE(c.never_flushed());
 }

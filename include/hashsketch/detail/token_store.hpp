@@ -228,6 +228,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   std::size_t sorted_bytes() const noexcept { return std::size_t{stream_words_} * 4; }
   bool sorted_is_coded() const noexcept { return !raw_; }
   std::size_t buffer_capacity() const noexcept { return buffer_capacity_; }
+  /// For tests: tokens in the buffer now (repeats counted).
+  std::size_t buffered() const noexcept { return buffered_; }
 
  private:
   static constexpr unsigned pad_words = 2;
@@ -236,62 +238,6 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   // What the code adds to an index26 for the next gap's origin: + 1 where
   // indexes are distinct (max mode), + 0 where one may repeat.
   static constexpr std::uint32_t index_step = KeepEveryRank ? 0 : 1;
-  // Reads the set bits of a unary stream in order: one 64-bit chunk in hand.
-  class unary_reader {
-   public:
-    explicit unary_reader(const unsigned char* region) noexcept : region_(region), chunk_(region ? load_le64(region) : 0) {}
-    // Bit position (from the region's start) of the next 1.
-    std::uint32_t next_one() noexcept {
-      while (chunk_ == 0) {
-        base_ += 64;
-        chunk_ = load_le64(region_ + base_ / 8);
-      }
-      const std::uint32_t at = base_ + ctz64_nonzero(chunk_);
-      chunk_ &= chunk_ - 1;
-      return at;
-    }
-
-   private:
-    const unsigned char* region_;
-    std::uint64_t chunk_;
-    std::uint32_t base_ = 0;  // bit position of chunk_'s bit 0
-  };
-
-  // Reads the sorted part in order. Valid while the block is unchanged.
-  class sorted_cursor {
-   public:
-    explicit sorted_cursor(const token_store& s) noexcept
-        : words_(s.words_),
-          low_(reinterpret_cast<const unsigned char*>(s.words_)),
-          unary_(s.raw_ ? nullptr : low_ + 4 * std::size_t{s.unary_at_}),
-          k_(s.rice_k_),
-          raw_(s.raw_) {}
-    std::uint32_t next() noexcept {
-      if (raw_) return words_[i_++];
-      const std::uint32_t gap_end = unary_.next_one();
-      const std::uint32_t rank_end = unary_.next_one();
-      const std::uint32_t q = gap_end - previous_end_ - 1;
-      const std::uint32_t r = rank_end - gap_end - 1;
-      previous_end_ = rank_end;
-      const std::size_t bit = std::size_t{i_++} * k_;
-      const std::uint32_t low =
-          static_cast<std::uint32_t>(load_le64(low_ + bit / 8) >> (bit % 8)) & ((std::uint32_t{1} << k_) - 1);
-      const std::uint32_t index = next_index_ + ((q << k_) | low);
-      next_index_ = index + index_step;
-      return (index << 6) | r;
-    }
-
-   private:
-    const std::uint32_t* words_;
-    const unsigned char* low_;
-    unary_reader unary_;
-    std::uint32_t previous_end_ = ~std::uint32_t{0};  // "-1": the first code starts at bit 0
-    std::uint32_t next_index_ = 0;                    // previous index26 + index_step
-    std::uint32_t i_ = 0;                             // tokens read
-    unsigned k_;
-    bool raw_;
-  };
-
   word_allocator& alloc() noexcept { return *this; }
   const word_allocator& alloc() const noexcept { return *this; }
 
@@ -323,17 +269,24 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   }
 
   void insert_slow(std::uint32_t token);
-  void decode_sorted(std::uint32_t* out) const noexcept;
-  void flush_buffer();
+  void flush_buffer() { absorb(nullptr, 0); }
+  void absorb(const std::uint32_t* extra, std::size_t n_extra);
   void rebuild(const std::uint32_t* t, std::size_t n);
 
   // The buffer sorted, one token per key (max mode: the max rank), in out
   // (buffered_ words); returns how many. For the const readers.
   std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
-    if (buffered_ == 0) return 0;
-    std::copy(words_ + buffer_at_, words_ + buffer_at_ + buffered_, out);
-    std::sort(out, out + buffered_);
+    sort_tokens(words_ + buffer_at_, out, buffered_);
     return dedup_sorted(out, buffered_);
+  }
+  // a[0..n) sorted into out (not in place).
+  static void sort_tokens(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
+    if (n >= 32) {
+      bucket_sort(a, out, n);
+    } else {
+      std::copy(a, a + n, out);
+      std::sort(out, out + n);
+    }
   }
   // t[0..n) ascending (as tokens: by index26, then rank): keeps one token
   // per key, the last (max mode: the max rank), in place; returns how many
@@ -349,35 +302,66 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     return w + 1;
   }
   static void bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept;
-  static std::size_t merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b, std::size_t nb,
-                                  std::uint32_t* out, bool* raised) noexcept;
 
-  // Walks the sorted part and b[0..nb) (ascending, distinct keys)
-  // together: emit(token, raised) once per key (max mode: with the larger
-  // rank); raised: the token is new or raises a rank of the sorted part.
+  // THE merge of the store (flush, merge() and the const readers all use
+  // it): walks the sorted part (decoded on the fly) and b[0..nb)
+  // (ascending, distinct keys) together: emit(token, raised) once per key
+  // (max mode: with the larger rank); raised: the token is new or raises a
+  // rank of the sorted part. Returns emit: it is taken and returned by
+  // value so that its state (an output pointer, a count) lives in
+  // registers here, not behind a reference. The decoder is inlined with its
+  // state in locals for the same reason. The branch on b is taken about
+  // once per b token (b is much shorter than the sorted part): it predicts
+  // well.
   template <class Emit>
-  void merge_with(const std::uint32_t* b, std::size_t nb, Emit&& emit) const {
-    sorted_cursor c(*this);
-    std::size_t left = count_, j = 0;
-    std::uint32_t a = left ? c.next() : 0;
-    while (left != 0 && j < nb) {
-      const std::uint32_t ia = key_of(a), ib = key_of(b[j]);
-      if (ia < ib) {
-        emit(a, false);
-        a = --left ? c.next() : 0;
-      } else if (ib < ia) {
-        emit(b[j++], true);
-      } else {
-        emit(b[j] > a ? b[j] : a, b[j] > a);
+  Emit merge_with(const std::uint32_t* b, std::size_t nb, Emit emit) const {
+    std::size_t j = 0;
+    auto step = [&](std::uint32_t a) {
+      const std::uint32_t ka = key_of(a);
+      while (j < nb && key_of(b[j]) < ka) emit(b[j++], true);
+      if (j < nb && key_of(b[j]) == ka) {
+        const bool up = b[j] > a;
+        emit(up ? b[j] : a, up);
         ++j;
-        a = --left ? c.next() : 0;
+      } else {
+        emit(a, false);
+      }
+    };
+    const std::size_t n = count_;
+    if (raw_) {
+      for (std::size_t i = 0; i < n; ++i) step(words_[i]);
+    } else {
+      const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
+      const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
+      const unsigned k = rice_k_;
+      const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+      std::uint64_t chunk = load_le64(unary);
+      std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
+      std::size_t bit = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        while (chunk == 0) {
+          base += 64;
+          chunk = load_le64(unary + base / 8);
+        }
+        const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
+        chunk &= chunk - 1;
+        while (chunk == 0) {
+          base += 64;
+          chunk = load_le64(unary + base / 8);
+        }
+        const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
+        chunk &= chunk - 1;
+        const std::uint32_t q = gap_end - previous_end - 1;
+        previous_end = rank_end;
+        const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
+        bit += k;
+        const std::uint32_t index = next_index + ((q << k) | low_bits);
+        next_index = index + index_step;
+        step((index << 6) | (rank_end - gap_end - 1));
       }
     }
-    while (left != 0) {
-      emit(a, false);
-      a = --left ? c.next() : 0;
-    }
     for (; j < nb; ++j) emit(b[j], true);
+    return emit;
   }
 
   std::uint32_t* words_ = nullptr;
@@ -484,102 +468,46 @@ void token_store<A, K>::insert_slow(std::uint32_t token) {
   words_[buffer_at_ + buffered_++] = token;
 }
 
+// Merges the buffer and extra[0..n_extra) (ascending, distinct keys: another
+// store's tokens) into the sorted part. One transient array: [merged: c + e]
+// [sorted buffer + extra: e = b + n_extra]. The buffer itself stays as it is
+// until the new block exists (strong guarantee, insertion order included).
 template <class A, bool K>
-void token_store<A, K>::flush_buffer() {
-  const std::size_t c = count_, b = buffered_;
-  // One transient array: [merged: c + b][decoded sorted part: c][sorted
-  // buffer copy: b]. The buffer itself stays as it is until the new block
-  // exists (strong guarantee, insertion order included).
+void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra) {
+  const std::size_t c = count_, b = buffered_, e = b + n_extra;
   struct scoped_words {
     word_allocator& alloc;
     std::size_t size;
     std::uint32_t* data;
     ~scoped_words() { word_traits::deallocate(alloc, data, size); }
-  } temp{alloc(), 2 * c + 2 * b, word_traits::allocate(alloc(), 2 * c + 2 * b)};
+  } temp{alloc(), c + 2 * e, word_traits::allocate(alloc(), c + 2 * e)};
   std::uint32_t* const out = temp.data;
-  std::uint32_t* const decoded = out + c + b;
-  std::uint32_t* const sorted = decoded + c;
-  if (b >= 32) {
-    bucket_sort(words_ + buffer_at_, sorted, b);
+  std::uint32_t* const sorted = out + c + e;
+  std::size_t ne;
+  if (n_extra == 0) {
+    sort_tokens(words_ + buffer_at_, sorted, b);
+    ne = dedup_sorted(sorted, b);
   } else {
-    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, sorted);
-    std::sort(sorted, sorted + b);
+    // Rare (merge()): the buffer and the other's tokens sorted together.
+    std::uint32_t* const both = out;  // out is free until the merge below
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + b, both);
+    std::copy(extra, extra + n_extra, both + b);
+    sort_tokens(both, sorted, e);
+    ne = dedup_sorted(sorted, e);
   }
-  const std::size_t nb = dedup_sorted(sorted, b);
-  // Decoding into an array first keeps the decoder's state in registers and
-  // lets the merge run without a data-dependent branch (two sorted runs of
-  // random tokens interleave unpredictably: a branchy merge mispredicts
-  // about twice per buffered token).
-  decode_sorted(decoded);
-  bool changed = false;
-  const std::size_t n = merge_arrays(decoded, c, sorted, nb, out, &changed);
-  if (changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
+  struct to_array {
+    std::uint32_t* at;
+    bool changed;
+    void operator()(std::uint32_t t, bool raised) noexcept {
+      *at++ = t;
+      changed = changed || raised;
+    }
+  };
+  const to_array done = merge_with(sorted, ne, to_array{out, false});
+  const std::size_t n = static_cast<std::size_t>(done.at - out);
+  if (done.changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
   buffered_ = 0;
   never_flushed_ = false;
-}
-
-// The whole sorted part into out[0..count_): sorted_cursor's loop with the
-// state in locals (the flush's hot loop).
-template <class A, bool K>
-void token_store<A, K>::decode_sorted(std::uint32_t* out) const noexcept {
-  if (raw_) {
-    if (count_) std::memcpy(out, words_, std::size_t{count_} * sizeof(std::uint32_t));
-    return;
-  }
-  const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
-  const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
-  const unsigned k = rice_k_;
-  const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
-  std::uint64_t chunk = load_le64(unary);
-  std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
-  std::size_t bit = 0;
-  const std::size_t n = count_;  // a local: stores to out[] could alias a member
-  for (std::size_t i = 0; i < n; ++i) {
-    while (chunk == 0) {
-      base += 64;
-      chunk = load_le64(unary + base / 8);
-    }
-    const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
-    chunk &= chunk - 1;
-    while (chunk == 0) {
-      base += 64;
-      chunk = load_le64(unary + base / 8);
-    }
-    const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
-    chunk &= chunk - 1;
-    const std::uint32_t q = gap_end - previous_end - 1;
-    previous_end = rank_end;
-    const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
-    bit += k;
-    const std::uint32_t index = next_index + ((q << k) | low_bits);
-    next_index = index + index_step;
-    out[i] = (index << 6) | (rank_end - gap_end - 1);
-  }
-}
-
-// Merges two ascending runs (each one token per key) into out, one token
-// per key (max mode: with the larger rank); returns the count. *raised (if
-// given): whether out differs from a (b held a new key or a larger rank).
-// Branch-free per step (min / max as cmov), a branch only for the bounds.
-template <class A, bool K>
-std::size_t token_store<A, K>::merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b,
-                                         std::size_t nb, std::uint32_t* out, bool* raised) noexcept {
-  std::size_t i = 0, j = 0, n = 0;
-  while (i < na && j < nb) {
-    const std::uint32_t x = a[i], y = b[j];
-    const std::uint32_t ix = key_of(x), iy = key_of(y);
-    // Different keys: the smaller token is the smaller key; the same key:
-    // the larger token is the larger rank (every-rank mode: x == y).
-    const std::uint32_t larger = x > y ? x : y, smaller = x < y ? x : y;
-    const std::uint32_t same = std::uint32_t{0} - static_cast<std::uint32_t>(ix == iy);  // all ones or 0
-    out[n++] = (larger & same) | (smaller & ~same);
-    i += ix <= iy;
-    j += iy <= ix;
-  }
-  for (; i < na; ++i) out[n++] = a[i];
-  for (; j < nb; ++j) out[n++] = b[j];
-  if (raised) *raised = n != na || (n != 0 && std::memcmp(out, a, n * sizeof(std::uint32_t)) != 0);
-  return n;
 }
 
 // Sorts a[0..n) into out (ascending tokens): one pass distributes by the
@@ -655,106 +583,86 @@ inline unsigned token_rice_parameter(std::size_t n) noexcept {
 }
 
 // A new block holding t[0..n) (ascending, distinct keys) as the sorted
-// part and an empty buffer in the room left under n + 16 words; replaces the
-// old block only once it is built (strong guarantee).
+// part and an empty buffer in the room left under n + 16 words (at most
+// max_buffer); replaces the old block only once it is built (strong
+// guarantee). A first pass sums the code's length, so the block is
+// allocated once at its final size and written in one more pass.
 template <class A, bool K>
 void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n) {
-  std::size_t capacity = n + slack_words;
-  std::size_t distinct = n;
-  if (K)
-    for (std::size_t i = 1; i < n; ++i) distinct -= token_index(t[i]) == token_index(t[i - 1]);
-  std::uint32_t* block = word_traits::allocate(alloc(), capacity);
   const unsigned k = n ? token_rice_parameter(n) : 0;
   const std::size_t low_words = (n * k + 31) / 32;
-  // The code is kept only if it leaves the pad and saves a word: the
-  // unary stream may end before word n - 2.
-  std::size_t stream_words = 0;
-  bool raw = n == 0 || low_words + pad_words + 1 >= n;
-  if (!raw) {
-    // Branch-free writer: the current word is stored on every put (the next
-    // put stores it again with more bits) and left once full; bits carried
-    // into the next word are stored by the next put or at the end.
-    unsigned char* const bytes = reinterpret_cast<unsigned char*>(block);
-    const std::size_t limit = n - pad_words - 1;  // words the unary stream may reach
-    std::size_t out = low_words;
-    std::uint64_t acc = 0;
-    unsigned filled = 0;  // < 32 between puts
-    auto put = [&](std::uint64_t bits, unsigned len) {  // len <= 32
-      acc |= bits << filled;
-      filled += len;
-      store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
-      const unsigned full = filled >> 5;
-      out += full;
-      acc >>= 32 * full;
-      filled -= 32 * full;
-    };
-    // The low bits: fixed width, written with the same trick.
-    {
-      std::size_t low_out = 0;
-      std::uint64_t low_acc = 0;
-      unsigned low_filled = 0;
-      const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
-      std::uint32_t next_index = 0;
-      if (k != 0) {
-        for (std::size_t i = 0; i < n; ++i) {
-          const std::uint32_t gap = token_index(t[i]) - next_index;
-          next_index = token_index(t[i]) + index_step;
-          low_acc |= std::uint64_t{gap & mask} << low_filled;
-          low_filled += k;
-          store_le32(bytes + 4 * low_out, static_cast<std::uint32_t>(low_acc));
-          const unsigned full = low_filled >> 5;
-          low_out += full;
-          low_acc >>= 32 * full;
-          low_filled -= 32 * full;
-        }
-        // The bits carried into a word after the last store.
-        if (low_filled) store_le32(bytes + 4 * low_out, static_cast<std::uint32_t>(low_acc));
-      }
-    }
+  // Bits of the unary stream: per token (gap >> k) + 1 + r + 1; and the
+  // distinct index26 values (every-rank mode).
+  std::uint64_t unary_bits = 2 * std::uint64_t{n};
+  std::size_t distinct = n;
+  {
     std::uint32_t next_index = 0;
-    for (std::size_t i = 0; i < n && !raw; ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t index = token_index(t[i]);
+      unary_bits += ((index - next_index) >> k) + (t[i] & 63u);
+      if (K) distinct -= i != 0 && index + index_step == next_index;
+      next_index = index + index_step;
+    }
+  }
+  // The code is kept only if it leaves the pad and saves a word: the unary
+  // stream must end before word n - 2 (the limit the old writer checked).
+  const std::size_t limit = n > pad_words + 1 ? n - pad_words - 1 : 0;
+  const bool raw = n == 0 || low_words + pad_words + 1 >= n || low_words + unary_bits / 32 >= limit;
+  const std::size_t stream_words = raw ? n : low_words + static_cast<std::size_t>((unary_bits + 31) / 32);
+  const std::size_t buffer_at = raw ? n : stream_words + pad_words;
+  const std::size_t bound = n + slack_words;
+  const std::size_t buffer_capacity = std::min<std::size_t>(bound - buffer_at, max_buffer);
+  // Beyond max_buffer the block is cut to what is used.
+  const std::size_t capacity = buffer_at + buffer_capacity + slack_words < bound ? buffer_at + buffer_capacity : bound;
+  std::uint32_t* const block = word_traits::allocate(alloc(), capacity);
+  if (raw) {
+    if (n) std::memcpy(block, t, n * sizeof(std::uint32_t));
+  } else {
+    // Branch-free writers, one per stream: the current word is stored on
+    // every put (the next put stores it again with more bits) and left once
+    // full; bits carried into the next word are stored by the next put or
+    // at the end.
+    struct writer {
+      unsigned char* bytes;
+      std::size_t out;  // current word
+      std::uint64_t acc = 0;
+      unsigned filled = 0;  // < 32 between puts
+      void put(std::uint64_t bits, unsigned len) noexcept {  // len <= 32
+        acc |= bits << filled;
+        filled += len;
+        store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
+        const unsigned full = filled >> 5;
+        out += full;
+        acc >>= 32 * full;
+        filled -= 32 * full;
+      }
+      void finish() noexcept {
+        if (filled) store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
+      }
+    };
+    unsigned char* const bytes = reinterpret_cast<unsigned char*>(block);
+    writer low{bytes, 0}, unary{bytes, low_words};
+    const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+    std::uint32_t next_index = 0;
+    for (std::size_t i = 0; i < n; ++i) {
       const std::uint32_t gap = token_index(t[i]) - next_index;
       next_index = token_index(t[i]) + index_step;
+      if (k != 0) low.put(gap & mask, k);
       std::uint32_t zeros = gap >> k;
-      for (; zeros >= 32 && out < limit; zeros -= 32) put(0, 32);
-      if (out >= limit) {
-        raw = true;  // a code longer than the plain tokens
-        break;
+      const std::uint32_t r = t[i] & 63u;
+      if (zeros + r + 2 <= 32) {
+        // The usual case: gap and rank codes in one put.
+        unary.put((std::uint64_t{1} << zeros) | (std::uint64_t{1} << (zeros + 1 + r)), zeros + r + 2);
+        continue;
       }
-      put(std::uint64_t{1} << zeros, zeros + 1);
-      std::uint32_t r = t[i] & 63u;
-      if (r >= 32) {
-        put(0, 32);
-        r -= 32;
-      }
-      put(std::uint64_t{1} << r, r + 1);
-      raw = out >= limit;
+      for (; zeros >= 32; zeros -= 32) unary.put(0, 32);
+      unary.put(std::uint64_t{1} << zeros, zeros + 1);
+      if (r >= 32) unary.put(0, 32);
+      unary.put(std::uint64_t{1} << (r & 31u), (r & 31u) + 1);
     }
-    if (!raw) {
-      if (filled) store_le32(bytes + 4 * out, static_cast<std::uint32_t>(acc));
-      stream_words = out + (filled != 0);
-      for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * (stream_words + p), 0);
-    }
-  }
-  if (raw) {
-    stream_words = n;
-    if (n) std::memcpy(block, t, n * sizeof(std::uint32_t));
-  }
-  const std::size_t buffer_at = raw ? n : stream_words + pad_words;
-  const std::size_t buffer_capacity = std::min<std::size_t>(capacity - buffer_at, max_buffer);
-  if (buffer_at + buffer_capacity + slack_words < capacity) {
-    // Beyond max_buffer: cut the block to what is used (one copy).
-    std::uint32_t* cut = nullptr;
-    try {
-      cut = word_traits::allocate(alloc(), buffer_at + buffer_capacity);
-    } catch (...) {
-      word_traits::deallocate(alloc(), block, capacity);
-      throw;
-    }
-    std::memcpy(cut, block, buffer_at * sizeof(std::uint32_t));
-    word_traits::deallocate(alloc(), block, capacity);
-    block = cut;
-    capacity = buffer_at + buffer_capacity;
+    low.finish();
+    unary.finish();
+    for (unsigned p = 0; p < pad_words; ++p) store_le32(bytes + 4 * (stream_words + p), 0);
   }
   release();
   words_ = block;
@@ -776,13 +684,15 @@ std::size_t token_store<A, K>::count_distinct() const noexcept {
   if (!K && never_flushed_) return buffered_;  // deduplicated by index26 on insert
   std::uint32_t copy[max_buffer];
   const std::size_t nb = sorted_buffer_copy(copy);
-  std::size_t n = 0;
-  std::uint32_t last = ~std::uint32_t{0};  // no index26
-  merge_with(copy, nb, [&](std::uint32_t t, bool) {
-    n += !K || token_index(t) != last;
-    last = token_index(t);
-  });
-  return n;
+  struct counter {
+    std::size_t n;
+    std::uint32_t last;  // index26 of the last token; ~0 before the first
+    void operator()(std::uint32_t t, bool) noexcept {
+      n += !K || token_index(t) != last;
+      last = token_index(t);
+    }
+  };
+  return merge_with(copy, nb, counter{0, ~std::uint32_t{0}}).n;
 }
 
 template <class A, bool K>
@@ -816,15 +726,10 @@ void token_store<A, K>::merge(const token_store& other) {
     swap(result);
     return;
   }
-  std::vector<std::uint32_t, word_allocator> mine(alloc()), theirs(alloc()), merged(alloc());
-  mine.reserve(size());
+  std::vector<std::uint32_t, word_allocator> theirs(alloc());
   theirs.reserve(other.size());
-  for_each([&](std::uint32_t t) { mine.push_back(t); });
   other.for_each([&](std::uint32_t t) { theirs.push_back(t); });
-  merged.resize(mine.size() + theirs.size());
-  const std::size_t n = merge_arrays(mine.data(), mine.size(), theirs.data(), theirs.size(), merged.data(), nullptr);
-  rebuild(merged.data(), n);
-  never_flushed_ = false;
+  absorb(theirs.data(), theirs.size());  // sets never_flushed_ = false
 }
 
 }  // namespace detail
