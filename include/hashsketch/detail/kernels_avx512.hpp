@@ -1,8 +1,9 @@
 #ifndef HASHSKETCH_DETAIL_KERNELS_AVX512_HPP
 #define HASHSKETCH_DETAIL_KERNELS_AVX512_HPP
 
-// AVX-512 kernels: 64-byte max for merge (AVX-512BW); register_stats with a
-// 64-entry byte permute per byte of 2^(q−r) (AVX-512VBMI); XXH3 of eight keys
+// AVX-512 kernels: 64-byte max for merge (AVX-512BW); register_stats pruned
+// per block by value range (AVX-512BW, in the table) and with a 64-entry byte
+// permute per byte of 2^(q−r) (AVX-512VBMI, kept for comparison); XXH3 of eight keys
 // per vector with native 64-bit multiplies (AVX-512DQ) and the rank by vector
 // leading-zero count (AVX-512CD); 6-bit pack/unpack 64 registers per step
 // (AVX-512VBMI). The dispatcher checks each extension it
