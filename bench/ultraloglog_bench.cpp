@@ -147,6 +147,8 @@ BENCHMARK_TEMPLATE(BM_ull_baseline_hll_add, 16);
 BENCHMARK_TEMPLATE(BM_ull_add, 16);
 BENCHMARK_TEMPLATE(BM_ull_baseline_hll_merge, 10);
 BENCHMARK_TEMPLATE(BM_ull_merge, 10);
+BENCHMARK_TEMPLATE(BM_ull_baseline_hll_merge, 12);
+BENCHMARK_TEMPLATE(BM_ull_merge, 12);
 BENCHMARK_TEMPLATE(BM_ull_baseline_hll_merge, 14);
 BENCHMARK_TEMPLATE(BM_ull_merge, 14);
 BENCHMARK_TEMPLATE(BM_ull_baseline_hll_merge, 16);

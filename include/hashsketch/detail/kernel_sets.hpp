@@ -73,9 +73,11 @@ inline const kernel_table& isa_table_avx2() noexcept {
   return t;
 }
 
-/// The AVX-512 set: AVX-512BW kernels, plus the VBMI stats and 6-bit packing
-/// and the DQ/CD hashing where the CPU has those extensions (AVX2 versions
-/// otherwise). The histogram is AVX2's.
+/// The AVX-512 set: AVX-512BW kernels (merge, the pruned stats pass), plus
+/// the VBMI 6-bit packing and the DQ/CD hashing where the CPU has those
+/// extensions (AVX2 versions otherwise). The histogram is AVX2's. The VBMI
+/// stats kernel (register_stats_avx512) is no longer in the table: the
+/// BW pruned one was 2.5x faster on a Zen 4 (docs/performance.md).
 inline const kernel_table& isa_table_avx512() noexcept {
   static const kernel_table t = [] {
     kernel_table k{"avx512",
@@ -83,8 +85,8 @@ inline const kernel_table& isa_table_avx512() noexcept {
                    &merge_max_into_avx512,
                    &register_histogram_avx2,
                    &merge_histogram_avx512,
-                   &register_stats_avx2,
-                   &merge_stats_avx2,
+                   &register_stats_avx512bw,
+                   &merge_stats_avx512bw,
                    &xxh3_batch_avx2,
                    &xxh3_max_update_avx2,
                    &pack6_avx2,
@@ -92,8 +94,6 @@ inline const kernel_table& isa_table_avx512() noexcept {
                    &pack4_avx2,
                    &unpack4_avx2};
     if (x86_has("avx512vbmi")) {
-      k.register_stats = &register_stats_avx512;
-      k.merge_stats = &merge_stats_avx512;
       k.pack6 = &pack6_avx512;
       k.unpack6 = &unpack6_avx512;
     }
@@ -210,29 +210,19 @@ HASHSKETCH_KERNELS_API const kernel_table* isa_table(const char* name) noexcept 
   return nullptr;
 }
 
-/// True on AMD CPUs (cpuid vendor), whose AVX-512 (Zen 4) runs each 512-bit
-/// operation as two 256-bit halves.
-inline bool x86_is_amd() noexcept {
-#if defined(HASHSKETCH_ARCH_X86) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init();
-  return __builtin_cpu_is("amd");
-#else
-  return false;
-#endif
-}
-
 /// The default: the best set the CPU supports, per kernel.
-///  * Merge on AMD AVX-512 CPUs takes AVX2's kernels: measured on an AMD EPYC
-///    (Zen 4) with bench/kernels_bench.cpp, 32-byte AVX2 vectors merge 1000
-///    sketches of P = 14 streamed from L3 ~30 % faster than 64-byte ones
-///    (240 vs 340 µs) and tie at P = 16 from L2 when both arrays share their
-///    offset within a cache line (702 vs 720 ns); Zen 4 splits 512-bit
-///    operations. On an Intel Xeon with AVX-512 (full-width units) the
-///    AVX-512 merge is 1.6-1.7x faster than AVX2 at P = 12..14 (L1-resident:
-///    31 vs 55 ns at P = 12, 120 vs 201 ns at P = 14) and level from L2, so
-///    there it stays. HASHSKETCH_FORCE_ISA=avx512 gives the pure AVX-512 set.
+///  * Merge: the widest set's, on every vendor. An earlier rule kept AVX2's
+///    merge on AMD AVX-512 CPUs (Zen 4 splits 512-bit operations in two);
+///    measured on an AMD EPYC (Zen 4 class) with the sweep of
+///    bench/kernels_bench.cpp and a standalone loop, the AVX-512 merge is
+///    1.7-2x faster than AVX2 while both arrays are L1-resident (P = 12: 19-25
+///    vs 41 ns; P = 14: 85-100 vs 160-190 ns), level from L2 (P = 15, 16:
+///    within ±5 %, both placements) and level when 1000 sketches stream from
+///    memory (kernels/merge_all: 2.80 vs 2.75 ms), so nothing favours AVX2.
+///    On an Intel Xeon the AVX-512 merge was 1.6-1.7x faster at P = 12..14.
 ///  * The stats pass: the widest set's or AVX2's, whichever is faster on this
-///    CPU (faster_register_stats()). Batch hashing takes the widest set
+///    CPU (faster_register_stats(); the AVX-512BW pruned kernel won on the
+///    Zen 4, 1.5-1.6x AVX2's). Batch hashing takes the widest set
 ///    (native 64-bit multiplies ~2× AVX2).
 ///  * add_many's bulk update: whichever of the set's own kernel and the
 ///    narrower sets' wins on this CPU (fastest_max_update()).
@@ -246,10 +236,6 @@ HASHSKETCH_KERNELS_API const kernel_table& best_kernels() noexcept {
       }
     kernel_table k = *best;
 #if defined(HASHSKETCH_ARCH_X86)
-    if (std::strcmp(k.isa, "avx512") == 0 && x86_is_amd()) {
-      k.merge_max = &merge_max_avx2;
-      k.merge_max_into = &merge_max_into_avx2;
-    }
     // The stats pass (estimate() after a merge, estimate_union): the set's
     // own kernel or AVX2's, whichever is faster here; merge_stats follows.
     if (x86_has("avx2") && k.register_stats != &register_stats_avx2 &&
