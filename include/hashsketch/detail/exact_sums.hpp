@@ -19,6 +19,7 @@
 #include <cstdint>
 
 #include "../estimators.hpp"  // register_histogram, detail::pow2_neg
+#include "bits.hpp"
 
 namespace hashsketch {
 namespace detail {
@@ -41,8 +42,7 @@ inline bool exact_halving_sum(const std::uint32_t* c, unsigned q, std::size_t m,
     z = 0.0;
     return true;
   }
-  unsigned m_bits = 0;
-  for (std::size_t v = m; v != 0; v >>= 1) ++m_bits;
+  const unsigned m_bits = m == 0 ? 0u : 64u - clz64_nonzero(static_cast<std::uint64_t>(m));  // bit width of m
   if (kmax - 1u + m_bits > 53u) return false;
   std::uint64_t w = 0;  // Σ c[k]·2^(kmax−k) ≤ m·2^(kmax−1) < 2^53: no overflow
   for (unsigned k = 1; k <= kmax; ++k) w += static_cast<std::uint64_t>(c[k]) << (kmax - k);
