@@ -361,7 +361,8 @@ constexpr std::uint32_t ds_coupon_of_token(std::uint32_t token) noexcept {
 /// DataSketches' q = 62 takes), bit for bit, for the HIP field: the 62-step
 /// add-and-halve chain is replaced by its exact integer form where that is
 /// exact (exact_sums.hpp: no register at q + 1 and the sum below 2^53, i.e.
-/// every sketch short of n ≈ 2^40·m), the library's function otherwise. At
+/// no register above 53 − P: n up to ~2^(52−P) keys), the library's
+/// function otherwise. At
 /// P = 12 that chain was ~1/3 of to_datasketches (issue 16). The tests compare
 /// the two on every image they write.
 inline double ds_hip_estimate(const register_histogram& counts, std::size_t m, unsigned q) noexcept {

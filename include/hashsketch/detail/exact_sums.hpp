@@ -27,13 +27,14 @@ namespace detail {
 /// The result of `z = start; for (k = q; k >= 1; --k) z = 0.5 * (z + c[k]);`
 /// (Ertl's Σ_k C_k·2^−k as Redis's hllCount and ertl_estimate() evaluate it,
 /// with start = m·τ(…)), bit for bit, when start is +0.0 (no register at
-/// q + 1, the case of every sketch short of n ≈ 2^64) and the sum is exact:
+/// q + 1, the case of every sketch short of n ≈ 2^q·m) and the sum is exact:
 /// with kmax the largest k ≤ q holding a register, every partial sum is
 /// W_k·2^−(kmax−k+1) with the integer W_k ≤ W = Σ_k c[k]·2^(kmax−k) < 2^53
 /// (guaranteed by (kmax − 1) + bit width of the register count ≤ 53), so it is
 /// representable and every step is exact; the result is W·2^−kmax. Returns
-/// false (z untouched) when the fast form does not apply; callers then run
-/// the loop. c[0..q] must be readable; m = Σ c[k] over 0..q + 1.
+/// false (z untouched) when the fast form does not apply (in practice: a
+/// register above 54 − bit width(m), i.e. n beyond ~2^(52−P) keys at m = 2^P);
+/// callers then run the loop. c[0..q] must be readable; m = Σ c[k] over 0..q + 1.
 inline bool exact_halving_sum(const std::uint32_t* c, unsigned q, std::size_t m, double start, double& z) noexcept {
   if (!(start == 0.0) || std::signbit(start)) return false;
   unsigned kmax = q;
@@ -51,8 +52,9 @@ inline bool exact_halving_sum(const std::uint32_t* c, unsigned q, std::size_t m,
 }
 
 /// DataSketches' kxq0 = Σ_{v<32} C_v·2^−v and kxq1 = Σ_{32≤v≤63} C_v·2^−v,
-/// equal bit for bit to the sums in ascending v (datasketches_codec.hpp's
-/// reference loop), for m ≤ 2^21 registers (DataSketches' largest lg_k):
+/// equal bit for bit to the sums in ascending v (the loop ds_encode ran
+/// before; tests/datasketches_test.cpp keeps it as the reference), for
+/// m ≤ 2^21 registers (DataSketches' largest lg_k):
 /// kxq0's partial sums are multiples of 2^−31 below 2^21 + 1, kxq1's multiples
 /// of 2^−63 below m·2^−31 ≤ 2^−10: at most 53 significant bits either way, so
 /// each addition is exact and so is the integer form (Σ C_v·2^(31−v) and

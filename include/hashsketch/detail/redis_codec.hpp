@@ -62,8 +62,8 @@ inline std::uint64_t redis_cardinality(const register_histogram& h) noexcept {
   const double start = m * ertl_tau((m - static_cast<double>(h[redis_max_rank])) / m);
   double z;
   // Redis's loop is 50 dependent add-and-halve steps (~4/5 of to_redis's own
-  // time); where all of them are exact (every sketch without a register at 51
-  // and n well below 2^40) the integer form gives the same double.
+  // time); where all of them are exact (no register at 51 and none above 39:
+  // n up to ~2^38 keys) the integer form gives the same double.
   if (!exact_halving_sum(h.data(), redis_max_rank - 1, redis_registers, start, z)) {
     z = start;
     for (unsigned k = redis_max_rank - 1; k >= 1; --k) {
