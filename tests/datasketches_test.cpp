@@ -876,3 +876,114 @@ TEST_CASE("random garbage and random headers are rejected or parsed within bound
     parse_within_bounds(4, b.data(), b.size());
   }
 }
+
+// ---------------------------------------------------------------------------
+// The header sums in integers (detail/exact_sums.hpp, issue 16) give the same
+// doubles as the floating-point loops they replace, bit for bit: otherwise the
+// HIP / kxq0 / kxq1 fields, hence the images, would change.
+
+namespace {
+
+std::uint64_t double_bits(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+
+// m registers: a fraction `empty` at 0, the others at shift + 1 + (trailing
+// zeros of a random word, sentinel at bit 40), capped at top: every value from
+// 0 to top is reachable, and shift moves the largest value past the bound up
+// to which the integer form is exact (so both of its branches are taken).
+hs::register_histogram synthetic_histogram(std::size_t m, unsigned top, unsigned shift, double empty,
+                                           std::mt19937_64& rng) {
+  hs::register_histogram h{};
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (std::size_t i = 0; i < m; ++i) {
+    if (u(rng) < empty) {
+      ++h[0];
+      continue;
+    }
+    const unsigned v = shift + 1u + static_cast<unsigned>(__builtin_ctzll(rng() | (std::uint64_t{1} << 40)));
+    ++h[std::min(v, top)];
+  }
+  return h;
+}
+
+void ds_kxq_reference(const hs::register_histogram& h, double& kxq0, double& kxq1) {
+  kxq0 = 0.0;
+  kxq1 = 0.0;
+  for (unsigned v = 0; v < 32; ++v) kxq0 += static_cast<double>(h[v]) * std::ldexp(1.0, -static_cast<int>(v));
+  for (unsigned v = 32; v <= 63; ++v) kxq1 += static_cast<double>(h[v]) * std::ldexp(1.0, -static_cast<int>(v));
+}
+
+}  // namespace
+
+TEST_CASE("HIP and kxq fields: the integer sums equal the floating-point loops bit for bit",
+          "[datasketches][write][exact]") {
+  std::mt19937_64 rng(20261202);
+  const unsigned q = hs::datasketches_addressing::max_rank(12) - 1u;
+  REQUIRE(q == 62);
+  std::size_t fast = 0, cases = 0;
+  for (unsigned p : {4u, 7u, 10u, 12u, 14u, 16u, 21u}) {
+    const std::size_t m = std::size_t{1} << p;
+    for (unsigned shift : {0u, 3u, 8u, 15u, 25u, 35u, 45u, 55u, 61u}) {
+      for (double empty : {0.0, 0.001, 0.3, 0.9, 0.999}) {
+        if (p == 21 && (shift % 2 == 1 || empty > 0.5)) continue;  // keep the 2^21 cases few
+        const hs::register_histogram h = synthetic_histogram(m, q + 1u, shift, empty, rng);
+        const double ref = hs::hll_family::estimate(h, m, q);
+        const double got = hs::detail::ds_hip_estimate(h, m, q);
+        INFO("p " << p << " shift " << shift << " empty " << empty << " ref " << ref << " got " << got);
+        CHECK(double_bits(got) == double_bits(ref));
+        double r0, r1, k0, k1;
+        ds_kxq_reference(h, r0, r1);
+        hs::detail::ds_kxq_sums(h, k0, k1);
+        CHECK(double_bits(k0) == double_bits(r0));
+        CHECK(double_bits(k1) == double_bits(r1));
+        double z;
+        const double start = static_cast<double>(m) *
+                             hs::detail::ertl_tau(1.0 - static_cast<double>(h[q + 1]) / static_cast<double>(m));
+        fast += hs::detail::exact_halving_sum(h.data(), q, m, start, z) ? 1u : 0u;
+        ++cases;
+      }
+    }
+  }
+  // Both paths ran: the integer form and the fallback to the library's loop.
+  CHECK(fast > 0);
+  CHECK(fast < cases);
+  // Edge histograms: all saturated, one saturated register (τ term ≠ 0: the
+  // loop), every register at 1, every register at q (largest kmax).
+  for (unsigned p : {4u, 12u, 16u}) {
+    const std::size_t m = std::size_t{1} << p;
+    for (unsigned edge = 0; edge < 4; ++edge) {
+      hs::register_histogram h{};
+      if (edge == 0) h[q + 1] = static_cast<std::uint32_t>(m);
+      if (edge == 1) h[q + 1] = 1, h[5] = static_cast<std::uint32_t>(m - 1);
+      if (edge == 2) h[1] = static_cast<std::uint32_t>(m);
+      if (edge == 3) h[q] = static_cast<std::uint32_t>(m);
+      INFO("p " << p << " edge " << edge);
+      CHECK(double_bits(hs::detail::ds_hip_estimate(h, m, q)) == double_bits(hs::hll_family::estimate(h, m, q)));
+      double r0, r1, k0, k1;
+      ds_kxq_reference(h, r0, r1);
+      hs::detail::ds_kxq_sums(h, k0, k1);
+      CHECK(double_bits(k0) == double_bits(r0));
+      CHECK(double_bits(k1) == double_bits(r1));
+    }
+  }
+}
+
+TEST_CASE("to_datasketches: the HIP field is the library's estimate of the registers", "[datasketches][write][exact]") {
+  std::mt19937_64 rng(16);
+  hs::datasketches_hyperloglog<12> s;
+  for (std::size_t n : {5000u, 60000u, 400000u}) {  // n more keys each round
+    for (std::size_t i = 0; i < n; ++i) s.add(rng());
+    s.densify();
+    for (hs::ds_target t : {hs::ds_target::hll_4, hs::ds_target::hll_6, hs::ds_target::hll_8}) {
+      const std::vector<std::uint8_t> image = hs::to_datasketches(s, t);
+      REQUIRE(image.size() > 40);
+      std::uint64_t hip_bits = 0;
+      for (unsigned b = 0; b < 8; ++b) hip_bits |= std::uint64_t{image[8 + b]} << (8 * b);
+      const double expected = hs::hll_family::estimate(s.histogram(), 4096, 62);
+      CHECK(hip_bits == double_bits(expected));
+    }
+  }
+}

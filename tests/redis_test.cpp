@@ -372,3 +372,65 @@ TEST_CASE("redis_hyperloglog keeps the native format and the other sketch operat
   CHECK(ci.lower <= 5000.0);
   CHECK(5000.0 <= ci.upper);
 }
+
+// redis_cardinality's integer form of Redis's add-and-halve loop
+// (detail/exact_sums.hpp, issue 16) gives the same double, so the same
+// cached cardinality, as the loop of hllCount() it replaced.
+namespace {
+
+std::uint64_t redis_cardinality_reference(const hashsketch::register_histogram& h) {
+  namespace d = hashsketch::detail;
+  const double m = static_cast<double>(d::redis_registers);
+  double z = m * d::ertl_tau((m - static_cast<double>(h[d::redis_max_rank])) / m);
+  for (unsigned k = d::redis_max_rank - 1; k >= 1; --k) {
+    z += static_cast<double>(h[k]);
+    z *= 0.5;
+  }
+  z += m * d::ertl_sigma(static_cast<double>(h[0]) / m);
+  return static_cast<std::uint64_t>(std::llround(d::alpha_inf * m * m / z));
+}
+
+}  // namespace
+
+TEST_CASE("redis_cardinality equals Redis's loop on every kind of histogram", "[redis][exact]") {
+  namespace d = hashsketch::detail;
+  std::mt19937_64 rng(51);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::size_t fast = 0, cases = 0;
+  for (unsigned shift : {0u, 2u, 6u, 12u, 20u, 30u, 38u, 45u, 50u}) {
+    for (double empty : {0.0, 0.01, 0.5, 0.99, 0.9999}) {
+      hashsketch::register_histogram h{};
+      for (std::size_t i = 0; i < d::redis_registers; ++i) {
+        if (u(rng) < empty) {
+          ++h[0];
+          continue;
+        }
+        const unsigned v = shift + 1u + static_cast<unsigned>(__builtin_ctzll(rng() | (std::uint64_t{1} << 40)));
+        ++h[std::min(v, d::redis_max_rank)];
+      }
+      INFO("shift " << shift << " empty " << empty);
+      CHECK(d::redis_cardinality(h) == redis_cardinality_reference(h));
+      double z;
+      const double m = static_cast<double>(d::redis_registers);
+      fast += d::exact_halving_sum(h.data(), d::redis_max_rank - 1, d::redis_registers,
+                                   m * d::ertl_tau((m - static_cast<double>(h[d::redis_max_rank])) / m), z)
+                  ? 1u
+                  : 0u;
+      ++cases;
+    }
+  }
+  CHECK(fast > 0);      // the integer form ran
+  CHECK(fast < cases);  // and so did the loop (registers at 51, or a sum past 2^53)
+  // Sketches: the header's cached cardinality is the reference's.
+  hashsketch::redis_hyperloglog s;
+  for (std::size_t n : {100u, 20000u, 1000000u}) {
+    for (std::size_t i = 0; i < n; ++i) s.add(rng());
+    const std::string bytes = hashsketch::to_redis(s, hashsketch::redis_encoding::dense);
+    std::uint64_t cached = 0;
+    for (unsigned b = 0; b < 8; ++b) cached |= std::uint64_t{static_cast<unsigned char>(bytes[8 + b])} << (8 * b);
+    hashsketch::register_histogram h{};
+    const auto view = s.registers();
+    for (std::size_t i = 0; i < view.size(); ++i) ++h[view[i]];
+    CHECK(cached == redis_cardinality_reference(h));
+  }
+}

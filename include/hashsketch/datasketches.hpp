@@ -357,6 +357,24 @@ constexpr std::uint32_t ds_coupon_of_token(std::uint32_t token) noexcept {
   return (((token & 63u) + 1u) << ds::value_bits_shift) | (token >> 6);
 }
 
+/// hll_family::estimate(h, m, q) (Ertl's estimator, the histogram path that
+/// DataSketches' q = 62 takes), bit for bit, for the HIP field: the 62-step
+/// add-and-halve chain is replaced by its exact integer form where that is
+/// exact (exact_sums.hpp: no register at q + 1 and the sum below 2^53, i.e.
+/// no register above 53 − P: n up to ~2^(52−P) keys), the library's
+/// function otherwise. At
+/// P = 12 that chain was ~1/3 of to_datasketches (issue 16). The tests compare
+/// the two on every image they write.
+inline double ds_hip_estimate(const register_histogram& counts, std::size_t m, unsigned q) noexcept {
+  if (register_stats_fit(m, q) || counts[0] == m || counts[q + 1] == m) return hll_family::estimate(counts, m, q);
+  const double md = static_cast<double>(m);
+  const double start = md * ertl_tau(1.0 - static_cast<double>(counts[q + 1]) / md);
+  double z;
+  if (!exact_halving_sum(counts.data(), q, m, start, z)) return hll_family::estimate(counts, m, q);
+  z += md * ertl_sigma(static_cast<double>(counts[0]) / md);
+  return classic_alpha(m) * md * md / z;
+}
+
 /// The sorted tokens of LIST/SET coupons, one per 26-bit address (the
 /// largest value: DataSketches keeps two coupons of one address with
 /// different values, and both give the register the larger one).
@@ -448,7 +466,7 @@ std::vector<std::uint8_t> to_datasketches(
   // estimator — a function of the registers alone — so we set that flag too.
   // The field is still filled with an honest estimate rather than 0 so that a
   // reader which ignores the flag reports a sensible number.
-  const double hip = hll_family::estimate(h, std::size_t{1} << P, datasketches_addressing::max_rank(P) - 1u);
+  const double hip = detail::ds_hip_estimate(h, std::size_t{1} << P, datasketches_addressing::max_rank(P) - 1u);
   return detail::ds_encode(regs.data(), P, h, static_cast<unsigned>(target), compact, hip);
 }
 

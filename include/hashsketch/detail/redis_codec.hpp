@@ -30,6 +30,7 @@
 #include "../errors.hpp"
 #include "../estimators.hpp"
 #include "bytes.hpp"
+#include "exact_sums.hpp"
 #include "kernel_table.hpp"  // pack6 / unpack6 (packed6.hpp layout), per CPU
 
 namespace hashsketch {
@@ -58,10 +59,17 @@ constexpr std::uint64_t redis_cache_stale_bit = std::uint64_t{1} << 63;
 /// order as Redis's hllCount(), so the result is the integer Redis caches.
 inline std::uint64_t redis_cardinality(const register_histogram& h) noexcept {
   const double m = static_cast<double>(redis_registers);
-  double z = m * ertl_tau((m - static_cast<double>(h[redis_max_rank])) / m);
-  for (unsigned k = redis_max_rank - 1; k >= 1; --k) {
-    z += static_cast<double>(h[k]);
-    z *= 0.5;
+  const double start = m * ertl_tau((m - static_cast<double>(h[redis_max_rank])) / m);
+  double z;
+  // Redis's loop is 50 dependent add-and-halve steps (~4/5 of to_redis's own
+  // time); where all of them are exact (no register at 51 and none above 39:
+  // n up to ~2^38 keys) the integer form gives the same double.
+  if (!exact_halving_sum(h.data(), redis_max_rank - 1, redis_registers, start, z)) {
+    z = start;
+    for (unsigned k = redis_max_rank - 1; k >= 1; --k) {
+      z += static_cast<double>(h[k]);
+      z *= 0.5;
+    }
   }
   z += m * ertl_sigma(static_cast<double>(h[0]) / m);
   const double e = alpha_inf * m * m / z;  // +inf·0 cannot occur: z ≥ m·σ(0) > 0 or z = ∞ (→ 0)
