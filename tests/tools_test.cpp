@@ -737,3 +737,156 @@ TEST_CASE("count --sketch ultraloglog; merge, estimate and info on saved ULL ske
   CHECK(run("count -q --sketch ultraloglog -e classic uh1.tsv").status == 2);
   CHECK(run("count -q --sketch bloom uh1.tsv").status == 2);
 }
+
+// --- round 4: the block scanner and the inline short-key hash ---------------
+
+#include "../tools/key_hash.hpp"
+
+TEST_CASE("the CLI's key_hasher equals xxh3_hasher for every length and seed", "[tools]") {
+  // key_hasher computes XXH3's 4..16-byte formulas inline; any other length
+  // goes to xxh3_hasher. Random bytes at odd offsets, lengths 0..300.
+  std::uint64_t state = 99;
+  std::vector<char> bytes(400);
+  for (const std::uint64_t seed : {0ull, 1ull, 7ull, 0x123456789ABCDEFull, ~0ull}) {
+    const hashsketch_cli::key_hasher fast(seed);
+    const hashsketch::xxh3_hasher reference(seed);
+    CHECK(fast.seed() == seed);
+    for (int rep = 0; rep < 50; ++rep) {
+      for (char& c : bytes) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        c = static_cast<char>(state >> 56);
+      }
+      for (std::size_t len = 0; len <= 300; ++len) {
+        INFO("seed " << seed << " length " << len);
+        REQUIRE(fast(bytes.data() + 3, len) == reference(bytes.data() + 3, len));
+      }
+    }
+  }
+}
+
+#ifdef HASHSKETCH_TOOLS_BUILT
+
+TEST_CASE("the slab scanner under every instruction set, at its boundaries", "[tools]") {
+  // The first stage of the scanner has an AVX2, an SSE2 and a portable
+  // implementation (tools/scanner.cpp), chosen by HASHSKETCH_FORCE_ISA like
+  // the library's kernels. Each must give the reference splitter's keys on a
+  // text whose lines cross the 4 KiB slabs, the 64-byte mask blocks and the
+  // 1 MiB read buffers / parallel chunks; with lines of 62..66 and 126..130
+  // bytes whose key ends around byte 64, CRLF, empty lines, missing fields,
+  // a line longer than a slab and a last line without newline.
+  std::uint64_t state = 777;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::uint32_t>(state >> 33);
+  };
+  std::vector<std::string> contents;  // each line without its line end
+  std::vector<std::string> raw;       // each line as written
+  auto add_line = [&](const std::string& l, bool crlf) {
+    contents.push_back(l);
+    raw.push_back(l + (crlf ? "\r\n" : "\n"));
+  };
+  for (std::size_t total = 62; total <= 130; ++total) {  // key (field 3) ends near byte 64
+    for (std::size_t key_end = total - 6; key_end <= total; ++key_end) {
+      std::string l = "a\tb\t" + std::string(key_end - 4, 'k');
+      l += "\t" + std::string(total > key_end + 1 ? total - key_end - 1 : 0, 'z');
+      add_line(l.substr(0, total), next() % 2 == 0);
+    }
+  }
+  add_line(std::string(5000, 'L') + "\t1\t2\t3", false);  // longer than a slab
+  add_line("x\ty\t" + std::string(6000, 'K'), true);      // a key longer than a slab
+  std::size_t bytes = 0;
+  for (const std::string& r : raw) bytes += r.size();
+  while (bytes < (std::size_t{5} << 19)) {  // 2.5 MiB: three read buffers / chunks
+    std::string l;
+    const unsigned fields = next() % 8;
+    for (unsigned f = 0; f < fields; ++f) {
+      if (f) l += '\t';
+      const unsigned len = next() % 8 == 0 ? next() % 200 : next() % 12;
+      for (unsigned c = 0; c < len; ++c) l += static_cast<char>('a' + next() % 4);
+    }
+    add_line(l, next() % 3 == 0);
+    bytes += raw.back().size();
+  }
+  contents.push_back("last\tline\twithout\tnewline");
+  raw.push_back(contents.back());
+  std::string text;
+  for (const std::string& r : raw) text += r;
+  write_file(path("slabs.txt"), text);
+
+  const hashsketch::hash_sampler sampler(0.3, 0);
+  std::string expected_sample;
+  for (std::size_t i = 0; i < contents.size(); ++i) {
+    std::string key;
+    if (field_of(contents[i], 3, '\t', key) && sampler.selects(key.data(), key.size()))
+      expected_sample += raw[i].back() == '\n' ? raw[i] : raw[i] + "\n";
+  }
+  for (const unsigned f : {0u, 1u, 3u, 7u}) {
+    hashsketch::hyperloglog<12> reference;
+    std::uint64_t missing = 0;
+    std::string key;
+    for (const std::string& l : contents) {
+      if (f == 0) reference.add(l);
+      else if (field_of(l, f, '\t', key)) reference.add(key);
+      else ++missing;
+    }
+    const auto image = reference.serialize();
+    const std::string expected(reinterpret_cast<const char*>(image.data()), image.size());
+    for (const char* isa : {"scalar", "sse2", "avx2", ""}) {
+      for (const char* j : {"1", "3"}) {
+        INFO("field " << f << " isa " << isa << " -j " << j);
+        const std::string env = *isa ? std::string("HASHSKETCH_FORCE_ISA=") + isa + " " : std::string();
+        const std::string fopt = f ? " -f " + std::to_string(f) : "";
+        const result r = run(env + "'" + cli + "' count -q -p 12 --format json -o slabs.hsk -j " + j + fopt + " slabs.txt",
+                             true);
+        REQUIRE(r.status == 0);
+        CHECK(read_file(path("slabs.hsk")) == expected);
+        const auto o = parse_json_object(r.out);
+        CHECK(json_double(o, "lines") == static_cast<double>(contents.size()));
+        CHECK(json_double(o, "missing_field_lines") == static_cast<double>(missing));
+        if (f == 3) {
+          const result s = run(env + "'" + cli + "' sample -q -r 0.3 -f 3 -j " + j + " slabs.txt", true);
+          REQUIRE(s.status == 0);
+          CHECK(s.out == expected_sample);
+          // stdin (one thread, the single-buffer scanner) agrees too
+          const result p = run(env + "'" + cli + "' sample -q -r 0.3 -f 3 < slabs.txt", true);
+          CHECK(p.out == expected_sample);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("empty files and files of only newlines, under every instruction set", "[tools]") {
+  write_file(path("nl-empty.txt"), "");
+  write_file(path("nl-only.txt"), std::string(10000, '\n'));
+  write_file(path("nl-crlf.txt"), "\r\n\r\n\r");
+  // Exactly one 1 MiB read buffer of "x\n" lines, then a short last read: the
+  // buffer past the data still holds the first read's newlines, which the
+  // scanner must not see.
+  std::string stale;
+  for (int i = 0; i < (1 << 19); ++i) stale += "x\n";
+  write_file(path("nl-stale.txt"), stale + "tail");
+  for (const char* isa : {"scalar", "sse2", "avx2"}) {
+    INFO("isa " << isa);
+    const std::string env = std::string("HASHSKETCH_FORCE_ISA=") + isa + " '" + cli + "' ";
+    for (const char* j : {"1", "2"}) {
+      INFO("-j " << j);
+      const auto t = parse_json_object(run(env + "count -q --format json -j " + j + " nl-stale.txt", true).out);
+      CHECK(json_double(t, "lines") == (1 << 19) + 1);
+      CHECK(json_double(t, "estimate") == Approx(2).margin(0.01));
+    }
+    const auto e = parse_json_object(run(env + "count -q --format json -f 2 nl-empty.txt", true).out);
+    CHECK(json_double(e, "lines") == 0);
+    CHECK(json_double(e, "estimate") == 0);
+    const auto n = parse_json_object(run(env + "count -q --format json -f 2 nl-only.txt", true).out);
+    CHECK(json_double(n, "lines") == 10000);
+    CHECK(json_double(n, "missing_field_lines") == 10000);
+    const auto w = parse_json_object(run(env + "count -q --format json nl-only.txt", true).out);
+    CHECK(json_double(w, "estimate") == Approx(1).margin(0.01));  // the empty line, once
+    const auto c = parse_json_object(run(env + "count -q --format json -f 1 nl-crlf.txt", true).out);
+    CHECK(json_double(c, "lines") == 3);
+    CHECK(json_double(c, "estimate") == Approx(1).margin(0.01));  // "" three times (the last '\r' dropped too)
+  }
+}
+
+#endif
