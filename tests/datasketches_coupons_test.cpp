@@ -7,6 +7,7 @@
 // past the buffer poisoned).
 #include "hashsketch_catch.hpp"
 #include "support/test_files.hpp"
+#include "support/with_precision.hpp"
 
 #include <hashsketch/datasketches.hpp>
 
@@ -511,20 +512,7 @@ TEST_CASE("random coupon sequences: write, read back, same coupons", "[datasketc
 
 namespace {
 
-// Calls f(std::integral_constant<unsigned, p>) for a run-time p in 4..16.
-template <unsigned P = 4, class F>
-void with_p(unsigned p, F&& f) {
-  if constexpr (P > 16) {
-    (void)f;
-    FAIL("precision " << p << " outside 4..16");
-  } else {
-    if (p == P) {
-      f(std::integral_constant<unsigned, P>{});
-    } else {
-      with_p<P + 1>(p, std::forward<F>(f));
-    }
-  }
-}
+using hashsketch_test::with_p;
 
 template <unsigned P>
 hs::datasketches_hyperloglog<P> built(const std::string& key_type, std::uint64_t n) {

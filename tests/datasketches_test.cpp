@@ -5,6 +5,7 @@
 // hostile bytes (every truncation, byte flips) — the last under ASan/UBSan.
 #include "hashsketch_catch.hpp"
 #include "support/test_files.hpp"
+#include "support/with_precision.hpp"
 
 #include <hashsketch/datasketches.hpp>
 #include <hashsketch/hyperloglog.hpp>
@@ -66,20 +67,7 @@ const std::vector<vector_row>& rows() {
   return all;
 }
 
-// Calls f(std::integral_constant<unsigned, p>) for a run-time p in 4..16.
-template <unsigned P = 4, class F>
-void with_p(unsigned p, F&& f) {
-  if constexpr (P > 16) {
-    (void)f;
-    FAIL("precision " << p << " outside 4..16");
-  } else {
-    if (p == P) {
-      f(std::integral_constant<unsigned, P>{});
-    } else {
-      with_p<P + 1>(p, std::forward<F>(f));
-    }
-  }
-}
+using hashsketch_test::with_p;
 
 template <class Sketch>
 bytes regs_of(const Sketch& s) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/random_keys.hpp"
 #include "support/splitmix64.hpp"
 
 using hashsketch::dynamic_hyperloglog;
@@ -22,12 +23,7 @@ using hashsketch_test::splitmix64;
 
 namespace {
 
-std::vector<std::uint64_t> random_keys(std::size_t n, std::uint64_t seed) {
-  splitmix64 rng{seed};
-  std::vector<std::uint64_t> keys(n);
-  for (auto& k : keys) k = rng();
-  return keys;
-}
+using hashsketch_test::random_keys;
 
 template <class Sketch>
 std::vector<std::uint8_t> regs(const Sketch& s) {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/random_keys.hpp"
 #include "support/splitmix64.hpp"
 
 namespace hs = hashsketch;
@@ -43,12 +44,7 @@ using hashsketch_test::splitmix64;
 
 namespace {
 
-std::vector<std::uint64_t> random_keys(std::size_t n, std::uint64_t seed) {
-  splitmix64 rng{seed};
-  std::vector<std::uint64_t> keys(n);
-  for (auto& k : keys) k = rng();
-  return keys;
-}
+using hashsketch_test::random_keys;
 
 template <class S>
 bool same_registers(const S& a, const S& b) {

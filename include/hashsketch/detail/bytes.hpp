@@ -127,32 +127,30 @@ inline std::uint64_t load_le_upto8(const unsigned char* p, std::size_t n) noexce
          (static_cast<std::uint64_t>(p[n - 1]) << (8u * (n - 1)));
 }
 
-/// Appends little-endian fields to a byte vector.
+/// Appends little-endian fields to a byte vector. Every field grows the
+/// vector with resize() and is written in place: no std::vector::insert,
+/// whose two range instantiations (pointer and const pointer) clang compiles
+/// in every TU that includes this header, used or not, because non-template
+/// inline functions name them (issue 16: compile time of a user TU).
 class byte_writer {
  public:
   explicit byte_writer(std::vector<std::uint8_t>& out) : out_(out) {}
   void u8(std::uint8_t v) { out_.push_back(v); }
-  void u16(std::uint16_t v) {
-    unsigned char b[2];
-    store_le16(b, v);
-    out_.insert(out_.end(), b, b + 2);
-  }
-  void u32(std::uint32_t v) {
-    unsigned char b[4];
-    store_le32(b, v);
-    out_.insert(out_.end(), b, b + 4);
-  }
-  void u64(std::uint64_t v) {
-    unsigned char b[8];
-    store_le64(b, v);
-    out_.insert(out_.end(), b, b + 8);
-  }
+  void u16(std::uint16_t v) { store_le16(grow(2), v); }
+  void u32(std::uint32_t v) { store_le32(grow(4), v); }
+  void u64(std::uint64_t v) { store_le64(grow(8), v); }
   void bytes(const void* p, std::size_t n) {
-    const auto* c = static_cast<const std::uint8_t*>(p);
-    out_.insert(out_.end(), c, c + n);
+    if (n != 0) std::memcpy(grow(n), p, n);
   }
 
  private:
+  /// The n bytes just appended (zeroed, about to be overwritten).
+  unsigned char* grow(std::size_t n) {
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    return out_.data() + at;
+  }
+
   std::vector<std::uint8_t>& out_;
 };
 
