@@ -226,17 +226,23 @@ struct martingale_traits<basic_sketch<hll_family, P, H, A, leading_zeros_address
   }
 };
 
-/// UltraLogLog: ultraloglog's own per-register probabilities.
+/// UltraLogLog: ultraloglog's own per-register probabilities, read off the
+/// dense registers of its core before and after the key.
 template <unsigned P, class H, class A>
 struct martingale_traits<ultraloglog<P, H, A>> {
   using sketch = ultraloglog<P, H, A>;
   using side = martingale_no_side;
   static constexpr std::uint8_t inner_kind = sketch::kind_id;
   static bool update(sketch& s, std::uint64_t hash, std::uint64_t& before, std::uint64_t& after) noexcept {
-    const typename sketch::change c = s.update(hash);
-    if (c.before == c.after) return false;
-    before = sketch::scaled_change_probability(c.before);
-    after = sketch::scaled_change_probability(c.after);
+    std::size_t index;
+    std::uint8_t rank;
+    leading_zeros_addressing::locate<P>(hash, index, rank);
+    const std::uint8_t* regs = register_access::data(s.core_);  // dense: no allocation
+    const std::uint8_t old = regs[index];
+    if (!ull_registers::changes<P>(old, rank)) return false;
+    s.add_hash(hash);
+    before = sketch::scaled_change_probability(old);
+    after = sketch::scaled_change_probability(regs[index]);
     return true;
   }
 };
