@@ -1,13 +1,15 @@
 // detail/token_store.hpp against a std::map reference model (index26 -> max
 // token) over seeded random token streams: every operation of the API, at
 // sizes around the buffer and flush boundaries, plus the memory bound of
-// issue 14 (heap_bytes() <= 4 size() + 64, capacity counted).
+// issue 14 (heap_bytes() <= 4 size() + 64, capacity counted). The
+// every-rank mode (token_store<A, true>) against a std::set of tokens.
 
 #include <hashsketch/detail/token_store.hpp>
 #include <hashsketch/detail/tokens.hpp>
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -475,5 +477,283 @@ TEST_CASE("token_store: random operation sequences against the model", "[token_s
       if (step % 20 == 0) REQUIRE(store_tokens(s) == model_tokens(m));
     }
     check_equal(s, m);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The every-rank mode (KeepEveryRank = true, for UltraLogLog): every
+// distinct token is kept; count_distinct() still counts distinct index26
+// values. Reference: a std::set of tokens.
+
+namespace {
+
+using every_store = hd::token_store<std::allocator<std::uint8_t>, true>;
+using token_set = std::set<std::uint32_t>;
+
+std::size_t set_indexes(const token_set& m) {
+  std::size_t n = 0;
+  std::uint32_t last = ~0u;
+  for (auto t : m) {
+    n += hd::token_index(t) != last;
+    last = hd::token_index(t);
+  }
+  return n;
+}
+
+std::vector<std::uint32_t> every_tokens(const every_store& s) {
+  std::vector<std::uint32_t> out;
+  s.for_each([&](std::uint32_t t) { out.push_back(t); });
+  return out;
+}
+
+void check_every(const every_store& s, const token_set& m) {
+  REQUIRE(every_tokens(s) == std::vector<std::uint32_t>(m.begin(), m.end()));
+  REQUIRE(s.count_distinct() == set_indexes(m));
+  if (s.flushed()) REQUIRE(s.size() == m.size());
+  REQUIRE(s.size() >= m.size());
+  // The bound per distinct token (the stored ones).
+  REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+}
+
+// Tokens over `universe` index26 values, each with ranks 1..ranks: several
+// ranks per index (what an UltraLogLog sparse state must keep), repeats.
+std::uint32_t every_token(hashsketch_test::splitmix64& rng, std::uint32_t universe, unsigned ranks) {
+  const std::uint32_t index = static_cast<std::uint32_t>(rng() % universe) * 2654435761u & ((1u << 26) - 1);
+  return hd::make_token(index, 1 + static_cast<unsigned>(rng() % ranks));
+}
+
+}  // namespace
+
+TEST_CASE("token_store<every rank>: the modes differ only in the dedup key", "[token_store]") {
+  static_assert(every_store::keep_every_rank && !store::keep_every_rank, "mode flags");
+  every_store e;
+  store s;
+  for (unsigned r : {3u, 1u, 3u, 2u}) {
+    e.insert(hd::make_token(9, r));
+    s.insert(hd::make_token(9, r));
+  }
+  e.insert(hd::make_token(4, 1));
+  s.insert(hd::make_token(4, 1));
+  CHECK(e.size() == 4);  // (9,3) (9,1) (9,2) (4,1)
+  CHECK(e.count_distinct() == 2);
+  CHECK(s.size() == 2);
+  CHECK(s.count_distinct() == 2);
+  std::vector<std::uint32_t> order;
+  e.for_each_in_insertion_order([&](std::uint32_t t) { order.push_back(t); });
+  CHECK(order == std::vector<std::uint32_t>{hd::make_token(9, 3), hd::make_token(9, 1), hd::make_token(9, 2),
+                                            hd::make_token(4, 1)});
+  CHECK(every_tokens(e) == std::vector<std::uint32_t>{hd::make_token(4, 1), hd::make_token(9, 1), hd::make_token(9, 2),
+                                                      hd::make_token(9, 3)});
+  CHECK(store_tokens(s) == std::vector<std::uint32_t>{hd::make_token(4, 1), hd::make_token(9, 3)});
+}
+
+TEST_CASE("token_store<every rank>: insert matches a std::set at every step", "[token_store]") {
+  for (std::uint32_t universe : {3u, 40u, 1000u, 1u << 20}) {
+    for (unsigned ranks : {1u, 3u, 64u}) {
+      hashsketch_test::splitmix64 rng{universe * 131 + ranks};
+      every_store s;
+      token_set m;
+      for (int i = 0; i < 4000; ++i) {
+        const std::uint32_t t = every_token(rng, universe, ranks);
+        s.insert(t);
+        m.insert(t);
+        REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+        if (i < 64 || i % 97 == 0) check_every(s, m);
+      }
+      check_every(s, m);
+      s.flush();
+      CHECK(s.flushed());
+      CHECK(s.size() == m.size());
+      CHECK(s.count_distinct() == set_indexes(m));
+      check_every(s, m);
+    }
+  }
+}
+
+TEST_CASE("token_store<every rank>: insertion order while never flushed", "[token_store]") {
+  hashsketch_test::splitmix64 rng{6};
+  every_store s;
+  std::vector<std::uint32_t> order;
+  token_set m;
+  while (true) {
+    const std::uint32_t t = every_token(rng, 8, 4);  // 32 tokens: repeats
+    if (m.insert(t).second) order.push_back(t);
+    s.insert(t);
+    if (!s.never_flushed()) break;
+    std::vector<std::uint32_t> seen;
+    s.for_each_in_insertion_order([&](std::uint32_t x) { seen.push_back(x); });
+    REQUIRE(seen == order);
+    REQUIRE(s.count_distinct() == set_indexes(m));
+  }
+  CHECK(order.size() > 1);
+  check_every(s, m);
+  CHECK_THROWS_AS(s.for_each_in_insertion_order([](std::uint32_t) {}), std::logic_error);
+}
+
+TEST_CASE("token_store<every rank>: merge is the set union, in every state pair", "[token_store]") {
+  for (std::size_t na : {0u, 3u, 17u, 200u, 5000u}) {
+    for (std::size_t nb : {0u, 1u, 16u, 333u, 4000u}) {
+      hashsketch_test::splitmix64 ga{na * 31 + nb}, gb{nb * 7 + na + 1};
+      every_store a, b;
+      token_set ma, mb;
+      for (std::size_t i = 0; i < na; ++i) {
+        const auto t = every_token(ga, 2000, 3);
+        a.insert(t);
+        ma.insert(t);
+      }
+      for (std::size_t i = 0; i < nb; ++i) {
+        const auto t = every_token(gb, 2000, 3);
+        b.insert(t);
+        mb.insert(t);
+      }
+      token_set mu = ma;
+      mu.insert(mb.begin(), mb.end());
+      every_store u = a;
+      u.merge(b);
+      check_every(u, mu);
+      every_store v = b;
+      v.merge(a);
+      check_every(v, mu);
+      CHECK(u == v);
+      u.merge(u);
+      check_every(u, mu);
+      check_every(a, ma);
+      check_every(b, mb);
+      if (ma != mu) CHECK(a != u);
+    }
+  }
+}
+
+TEST_CASE("token_store<every rank>: assign_sorted and the code with many ranks per index", "[token_store]") {
+  hashsketch_test::splitmix64 rng{12};
+  for (std::size_t n : {1u, 2u, 20u, 300u, 5000u, 30000u}) {
+    for (unsigned ranks : {1u, 2u, 5u, 64u}) {
+      token_set m;
+      while (m.size() < n) m.insert(every_token(rng, static_cast<std::uint32_t>(n / 2 + 1) * 7, ranks));
+      const std::vector<std::uint32_t> in(m.begin(), m.end());
+      every_store s;
+      s.insert(1234);
+      s.assign_sorted(in.data(), in.size());
+      CHECK_FALSE(s.never_flushed());
+      check_every(s, m);
+      REQUIRE(s.sorted_bytes() <= 4 * in.size());
+      // The same set through the buffer, shuffled, each token twice.
+      std::vector<std::uint32_t> shuffled = in;
+      shuffled.insert(shuffled.end(), in.begin(), in.end());
+      for (std::size_t i = shuffled.size(); i > 1; --i) std::swap(shuffled[i - 1], shuffled[rng() % i]);
+      every_store t;
+      for (auto x : shuffled) {
+        t.insert(x);
+      }
+      check_every(t, m);
+      CHECK(t == s);
+    }
+  }
+  // Default-layout tokens with a second and third rank for some indexes
+  // (an ULL sketch's tokens): still coded, within the code's bound.
+  token_set m;
+  for (int i = 0; i < 4000; ++i) {
+    const std::uint32_t t = default_token(rng());
+    m.insert(t);
+    if (i % 3 == 0 && (t & 63u) > 0) m.insert(t - 1);
+    if (i % 5 == 0 && (t & 63u) > 1) m.insert(t - 2);
+  }
+  const std::vector<std::uint32_t> in(m.begin(), m.end());
+  every_store s;
+  s.assign_sorted(in.data(), in.size());
+  CHECK(s.sorted_is_coded());
+  CHECK(s.sorted_bytes() < 3 * in.size());
+  check_every(s, m);
+
+  // Rejected: a repeated token, a descending pair; same index, rising rank is fine.
+  const std::vector<std::uint32_t> ok = {hd::make_token(7, 1), hd::make_token(7, 3), hd::make_token(8, 1)};
+  every_store r;
+  r.assign_sorted(ok.data(), ok.size());
+  CHECK(r.size() == 3);
+  CHECK(r.count_distinct() == 2);
+  const every_store before = r;
+  const std::vector<std::uint32_t> dup = {hd::make_token(7, 1), hd::make_token(7, 1)};
+  CHECK_THROWS_AS(r.assign_sorted(dup.data(), dup.size()), std::invalid_argument);
+  const std::vector<std::uint32_t> down = {hd::make_token(7, 3), hd::make_token(7, 1)};
+  CHECK_THROWS_AS(r.assign_sorted(down.data(), down.size()), std::invalid_argument);
+  CHECK(r == before);
+  CHECK(every_tokens(r) == ok);
+}
+
+TEST_CASE("token_store<every rank>: readers write nothing; copy, move, shrink", "[token_store]") {
+  hashsketch_test::splitmix64 rng{21};
+  every_store s;
+  token_set m;
+  for (int i = 0; i < 3000; ++i) {
+    const auto t = every_token(rng, 1500, 3);
+    s.insert(t);
+    m.insert(t);
+  }
+  REQUIRE_FALSE(s.flushed());
+  const every_store before = s;
+  const std::size_t heap = s.heap_bytes();
+  CHECK(s.count_distinct() == set_indexes(m));
+  CHECK(s.heap_bytes() == heap);
+  CHECK_FALSE(s.flushed());
+  CHECK(s == before);
+  every_store moved = std::move(s);
+  check_every(moved, m);
+  CHECK(s.heap_bytes() == 0);  // NOLINT: moved-from is empty
+  moved.shrink_to_fit();
+  check_every(moved, m);
+  CHECK(moved.buffer_capacity() == 0);
+  for (int i = 0; i < 500; ++i) {
+    const auto t = every_token(rng, 1500, 3);
+    moved.insert(t);
+    m.insert(t);
+    REQUIRE(moved.heap_bytes() <= 4 * m.size() + 64);
+  }
+  check_every(moved, m);
+}
+
+TEST_CASE("token_store<every rank>: random operation sequences against the set", "[token_store]") {
+  hashsketch_test::splitmix64 rng{0xBEEF};
+  for (int run = 0; run < 30; ++run) {
+    every_store s;
+    token_set m;
+    const std::uint32_t universe = 1u << (3 + run % 18);
+    const unsigned ranks = 1 + static_cast<unsigned>(run % 4);
+    for (int step = 0; step < 300; ++step) {
+      const unsigned op = static_cast<unsigned>(rng() % 100);
+      if (op < 80) {
+        const int count = static_cast<int>(rng() % 40);
+        for (int i = 0; i < count; ++i) {
+          const auto t = every_token(rng, universe, ranks);
+          s.insert(t);
+          m.insert(t);
+        }
+      } else if (op < 85) {
+        s.flush();
+      } else if (op < 90) {
+        every_store other;
+        const int count = static_cast<int>(rng() % 200);
+        for (int i = 0; i < count; ++i) {
+          const auto t = every_token(rng, universe, ranks);
+          other.insert(t);
+          m.insert(t);
+        }
+        s.merge(other);
+      } else if (op < 93) {
+        s.shrink_to_fit();
+      } else if (op < 96) {
+        every_store c(s);
+        s = std::move(c);
+      } else if (op < 98) {
+        const std::vector<std::uint32_t> t(m.begin(), m.end());
+        s.assign_sorted(t.data(), t.size());
+      } else {
+        s.clear();
+        m.clear();
+      }
+      REQUIRE(s.count_distinct() == set_indexes(m));
+      REQUIRE(s.heap_bytes() <= 4 * m.size() + 64);
+      if (step % 20 == 0) REQUIRE(every_tokens(s) == std::vector<std::uint32_t>(m.begin(), m.end()));
+    }
+    check_every(s, m);
   }
 }

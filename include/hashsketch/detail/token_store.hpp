@@ -2,13 +2,22 @@
 #define HASHSKETCH_DETAIL_TOKEN_STORE_HPP
 
 // token_store: the sparse state of the register core (issue 14,
-// CORE-SHAPE.md). A set of 32-bit tokens (detail/tokens.hpp) holding ONE
-// token per index26, the one with the largest rank: the registers at every
-// precision P <= 16 depend only on that. Tokens sort as uint32 (by index26,
-// then rank).
+// CORE-SHAPE.md). A set of 32-bit tokens (detail/tokens.hpp). Two modes, a
+// compile-time choice (KeepEveryRank):
+//   false (the default): ONE token per index26, the one with the largest
+//     rank: the registers of HyperLogLog-like families at every precision
+//     P <= 16 depend only on that. The dedup key is index26.
+//   true: every distinct token, so several ranks per index26 may be kept:
+//     UltraLogLog registers also record whether ranks k - 1 and k - 2 were
+//     seen, which the max rank alone cannot give. The dedup key is the
+//     whole token.
+// Tokens sort as uint32 (by index26, then rank). Below, "key" is the dedup
+// key of the mode, and "token" a stored (deduplicated) one; n = the number
+// of stored tokens = distinct keys.
 //
-// Memory bound (issue 14): heap_bytes() <= 4 * count_distinct() + 64 bytes at
-// every size, capacity counted. The store is ONE heap block of 32-bit words:
+// Memory bound (issue 14): heap_bytes() <= 4 * n + 64 bytes at every size,
+// capacity counted (n = count_distinct() in the max mode, the distinct
+// tokens in the every-rank mode). The store is ONE heap block of 32-bit words:
 //
 //   [ sorted part: count_ tokens, coded ][ 2 zero pad words ][ buffer ]
 //   |<-------------- capacity_ <= count_ + 16 words ------------------>|
@@ -19,7 +28,9 @@
 //     low    n * k bits: the k low bits of each gap g, fixed width, at i * k;
 //     unary  per token, g >> k in unary (that many 0 bits, then a 1), then
 //            r = rank26 - 1 in unary (r 0 bits, then a 1);
-//   where g = index26 - previous index26 - 1 (the first token: g = index26).
+//   where g = index26 - previous index26 - 1 (the first token: g = index26);
+//   in the every-rank mode g = index26 - previous index26 (0 for a second
+//   rank of the same index26; the first token: g = index26).
 //   A decoder takes the next two set bits of `unary` (ctz, then clear the
 //   lowest bit: one cycle of dependency each) and the low bits at a computed
 //   position (no dependency at all).
@@ -76,12 +87,14 @@
 namespace hashsketch {
 namespace detail {
 
-template <class Allocator = std::allocator<std::uint8_t>>
+template <class Allocator = std::allocator<std::uint8_t>, bool KeepEveryRank = false>
 class token_store : private std::allocator_traits<Allocator>::template rebind_alloc<std::uint32_t> {
   using word_allocator = typename std::allocator_traits<Allocator>::template rebind_alloc<std::uint32_t>;
   using word_traits = std::allocator_traits<word_allocator>;
 
  public:
+  /// true: every distinct token is kept; false: the max rank per index26.
+  static constexpr bool keep_every_rank = KeepEveryRank;
   /// Most tokens the buffer holds (16 KiB: the stack copy of const readers).
   static constexpr std::size_t max_buffer = 4096;
   /// Heap words beyond one per token that the memory bound allows (64 bytes).
@@ -98,7 +111,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   void swap(token_store& o) noexcept;
   friend void swap(token_store& a, token_store& b) noexcept { a.swap(b); }
 
-  /// Adds a token, keeping the larger rank per index26. Amortised O(1 + n /
+  /// Adds a token: keeps the larger rank per index26 (max mode), or the token
+  /// unless already held (every-rank mode). Amortised O(1 + n /
   /// buffer capacity). May allocate (the first token, a flush); strong guarantee.
   void insert(std::uint32_t token) {
     if (!never_flushed_ && buffered_ < buffer_capacity_) {
@@ -123,21 +137,28 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   /// order, and for_each_in_insertion_order() is available.
   bool never_flushed() const noexcept { return never_flushed_; }
 
-  /// Distinct index26 values: exact when flushed(), else an upper bound
-  /// (buffered tokens may repeat). O(1).
+  /// Stored tokens: max mode: distinct index26 values; every-rank mode:
+  /// distinct tokens (>= count_distinct()). Exact when flushed(), else an
+  /// upper bound (buffered tokens may repeat). O(1). The memory bound is
+  /// 4 bytes per exact size() + 64.
   std::size_t size() const noexcept { return std::size_t{count_} + buffered_; }
 
-  /// Distinct index26 values, exact. O(1) when flushed(), else O(n + b log b)
-  /// with the buffer sorted in a stack copy (no member is written).
+  /// Distinct index26 values, exact, in both modes (the linear-counting
+  /// estimator over 2^26 buckets takes it). Max mode: == size() when
+  /// flushed(). O(1) when flushed() (every-rank mode: when nothing is
+  /// buffered), else O(n + b log b) with the buffer sorted in a stack copy
+  /// (no member is written).
   std::size_t count_distinct() const noexcept;
 
-  /// Calls f(token) for every token in ascending order, one per index26 (the
-  /// max rank), the buffer merged in on the fly. No member is written.
+  /// Calls f(token) for every stored token in ascending order (max mode: one
+  /// per index26, the max rank; every-rank mode: each distinct token once),
+  /// the buffer merged in on the fly. No member is written.
   template <class F>
   void for_each(F&& f) const;
 
-  /// Only while never_flushed(): f(token) for the distinct index26 values in
-  /// first-seen order, each with its max rank. std::logic_error otherwise.
+  /// Only while never_flushed(): f(token) for the distinct keys in
+  /// first-seen order (max mode: each index26 with its max rank; every-rank
+  /// mode: each distinct token). std::logic_error otherwise.
   template <class F>
   void for_each_in_insertion_order(F&& f) const {
     if (!never_flushed_) throw std::logic_error("token_store: insertion order is gone after a flush");
@@ -145,11 +166,13 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   }
 
   /// Replaces the contents with t[0..n), which must be ascending with
-  /// distinct index26 values (std::invalid_argument otherwise; *this is then
-  /// unchanged). Strong guarantee.
+  /// distinct keys (max mode: strictly ascending index26 values; every-rank
+  /// mode: strictly ascending tokens); std::invalid_argument otherwise, and
+  /// *this is then unchanged. Strong guarantee.
   void assign_sorted(const std::uint32_t* t, std::size_t n);
 
-  /// Union: for each index26 the larger rank. Strong guarantee. Merging a
+  /// Union: max mode: for each index26 the larger rank; every-rank mode: the
+  /// union of the token sets. Strong guarantee. Merging a
   /// never-flushed store inserts its tokens in their order (so two small
   /// never-flushed stores stay never-flushed while the union fits the buffer).
   void merge(const token_store& other);
@@ -183,17 +206,20 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   /// Bytes allocated on the heap right now (the block's capacity).
   std::size_t heap_bytes() const noexcept { return std::size_t{capacity_} * sizeof(std::uint32_t); }
 
-  /// Same token set (one max-rank token per index26), whatever the layout
-  /// of buffer and sorted part. O(n); allocates a copy of a's tokens.
+  /// Same token set (what for_each gives), whatever the layout of buffer
+  /// and sorted part. O(n); allocates a copy of a's tokens.
   friend bool operator==(const token_store& a, const token_store& b) {
-    if (a.count_distinct() != b.count_distinct()) return false;
+    if (a.flushed() && b.flushed() && a.size() != b.size()) return false;
     std::vector<std::uint32_t> x;
-    x.reserve(a.count_distinct());
+    x.reserve(a.size());
     a.for_each([&](std::uint32_t t) { x.push_back(t); });
     std::size_t i = 0;
     bool same = true;
-    b.for_each([&](std::uint32_t t) { same = same && x[i++] == t; });
-    return same;
+    b.for_each([&](std::uint32_t t) {
+      same = same && i < x.size() && x[i] == t;
+      ++i;
+    });
+    return same && i == x.size();
   }
   friend bool operator!=(const token_store& a, const token_store& b) { return !(a == b); }
 
@@ -205,6 +231,11 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
 
  private:
   static constexpr unsigned pad_words = 2;
+  // The dedup key of a token: index26 (max mode) or the token (every-rank).
+  static constexpr std::uint32_t key_of(std::uint32_t t) noexcept { return KeepEveryRank ? t : token_index(t); }
+  // What the code adds to an index26 for the next gap's origin: + 1 where
+  // indexes are distinct (max mode), + 0 where one may repeat.
+  static constexpr std::uint32_t index_step = KeepEveryRank ? 0 : 1;
   // Reads the set bits of a unary stream in order: one 64-bit chunk in hand.
   class unary_reader {
    public:
@@ -246,7 +277,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
       const std::uint32_t low =
           static_cast<std::uint32_t>(load_le64(low_ + bit / 8) >> (bit % 8)) & ((std::uint32_t{1} << k_) - 1);
       const std::uint32_t index = next_index_ + ((q << k_) | low);
-      next_index_ = index + 1;
+      next_index_ = index + index_step;
       return (index << 6) | r;
     }
 
@@ -255,7 +286,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     const unsigned char* low_;
     unary_reader unary_;
     std::uint32_t previous_end_ = ~std::uint32_t{0};  // "-1": the first code starts at bit 0
-    std::uint32_t next_index_ = 0;                    // previous index26 + 1
+    std::uint32_t next_index_ = 0;                    // previous index26 + index_step
     std::uint32_t i_ = 0;                             // tokens read
     unsigned k_;
     bool raw_;
@@ -270,7 +301,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   }
   void reset_members() noexcept {
     words_ = nullptr;
-    capacity_ = count_ = stream_words_ = unary_at_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
+    capacity_ = count_ = distinct_ = stream_words_ = unary_at_ = buffer_at_ = buffer_capacity_ = buffered_ = 0;
     rice_k_ = 0;
     raw_ = true;
     never_flushed_ = true;
@@ -279,6 +310,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     words_ = o.words_;
     capacity_ = o.capacity_;
     count_ = o.count_;
+    distinct_ = o.distinct_;
     stream_words_ = o.stream_words_;
     unary_at_ = o.unary_at_;
     buffer_at_ = o.buffer_at_;
@@ -295,7 +327,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   void flush_buffer();
   void rebuild(const std::uint32_t* t, std::size_t n);
 
-  // The buffer sorted by index26, one max-rank token per index, in out
+  // The buffer sorted, one token per key (max mode: the max rank), in out
   // (buffered_ words); returns how many. For the const readers.
   std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
     if (buffered_ == 0) return 0;
@@ -304,13 +336,14 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     return dedup_sorted(out, buffered_);
   }
   // t[0..n) ascending (as tokens: by index26, then rank): keeps one token
-  // per index, the last = the max rank, in place; returns how many are left.
+  // per key, the last (max mode: the max rank), in place; returns how many
+  // are left.
   // Branch-free: in the repeat phase half the neighbours share an index.
   static std::size_t dedup_sorted(std::uint32_t* t, std::size_t n) noexcept {
     if (n == 0) return 0;
     std::size_t w = 0;
     for (std::size_t i = 1; i < n; ++i) {
-      w += token_index(t[i]) != token_index(t[w]);
+      w += key_of(t[i]) != key_of(t[w]);
       t[w] = t[i];
     }
     return w + 1;
@@ -319,16 +352,16 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   static std::size_t merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b, std::size_t nb,
                                   std::uint32_t* out, bool* raised) noexcept;
 
-  // Walks the sorted part and b[0..nb) (ascending, distinct indexes)
-  // together: emit(token, raised) once per index26 with the larger rank;
-  // raised: the token is new or raises a rank of the sorted part.
+  // Walks the sorted part and b[0..nb) (ascending, distinct keys)
+  // together: emit(token, raised) once per key (max mode: with the larger
+  // rank); raised: the token is new or raises a rank of the sorted part.
   template <class Emit>
   void merge_with(const std::uint32_t* b, std::size_t nb, Emit&& emit) const {
     sorted_cursor c(*this);
     std::size_t left = count_, j = 0;
     std::uint32_t a = left ? c.next() : 0;
     while (left != 0 && j < nb) {
-      const std::uint32_t ia = token_index(a), ib = token_index(b[j]);
+      const std::uint32_t ia = key_of(a), ib = key_of(b[j]);
       if (ia < ib) {
         emit(a, false);
         a = --left ? c.next() : 0;
@@ -350,6 +383,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   std::uint32_t* words_ = nullptr;
   std::uint32_t capacity_ = 0;         // words in the block
   std::uint32_t count_ = 0;            // tokens in the sorted part
+  std::uint32_t distinct_ = 0;         // distinct index26 values in it (== count_ in the max mode)
   std::uint32_t stream_words_ = 0;     // words of the sorted part (coded or raw)
   std::uint32_t unary_at_ = 0;         // coded: word offset of the unary stream
   std::uint32_t buffer_at_ = 0;        // word offset of the buffer in the block
@@ -363,8 +397,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
 // ---------------------------------------------------------------------------
 // Definitions.
 
-template <class A>
-token_store<A>::token_store(const token_store& o)
+template <class A, bool K>
+token_store<A, K>::token_store(const token_store& o)
     : word_allocator(word_traits::select_on_container_copy_construction(o.alloc())) {
   if (o.words_) {
     words_ = word_traits::allocate(alloc(), o.capacity_);
@@ -372,6 +406,7 @@ token_store<A>::token_store(const token_store& o)
   }
   capacity_ = o.capacity_;
   count_ = o.count_;
+  distinct_ = o.distinct_;
   stream_words_ = o.stream_words_;
   unary_at_ = o.unary_at_;
   buffer_at_ = o.buffer_at_;
@@ -382,8 +417,8 @@ token_store<A>::token_store(const token_store& o)
   never_flushed_ = o.never_flushed_;
 }
 
-template <class A>
-token_store<A>& token_store<A>::operator=(const token_store& o) {
+template <class A, bool K>
+token_store<A, K>& token_store<A, K>::operator=(const token_store& o) {
   if (this != &o) {
     token_store copy(o);
     if (word_traits::propagate_on_container_copy_assignment::value) alloc() = o.alloc();
@@ -393,13 +428,13 @@ token_store<A>& token_store<A>::operator=(const token_store& o) {
   return *this;
 }
 
-template <class A>
-token_store<A>::token_store(token_store&& o) noexcept : word_allocator(std::move(o.alloc())) {
+template <class A, bool K>
+token_store<A, K>::token_store(token_store&& o) noexcept : word_allocator(std::move(o.alloc())) {
   steal(o);
 }
 
-template <class A>
-token_store<A>& token_store<A>::operator=(token_store&& o) noexcept {
+template <class A, bool K>
+token_store<A, K>& token_store<A, K>::operator=(token_store&& o) noexcept {
   if (this != &o) {
     release();
     // The library's allocators are stateless or propagate; an unequal
@@ -410,13 +445,14 @@ token_store<A>& token_store<A>::operator=(token_store&& o) noexcept {
   return *this;
 }
 
-template <class A>
-void token_store<A>::swap(token_store& o) noexcept {
+template <class A, bool K>
+void token_store<A, K>::swap(token_store& o) noexcept {
   using std::swap;
   if (word_traits::propagate_on_container_swap::value) swap(alloc(), o.alloc());
   swap(words_, o.words_);
   swap(capacity_, o.capacity_);
   swap(count_, o.count_);
+  swap(distinct_, o.distinct_);
   swap(stream_words_, o.stream_words_);
   swap(unary_at_, o.unary_at_);
   swap(buffer_at_, o.buffer_at_);
@@ -427,13 +463,13 @@ void token_store<A>::swap(token_store& o) noexcept {
   swap(never_flushed_, o.never_flushed_);
 }
 
-template <class A>
-void token_store<A>::insert_slow(std::uint32_t token) {
+template <class A, bool K>
+void token_store<A, K>::insert_slow(std::uint32_t token) {
   if (never_flushed_) {
     // The buffer is the whole state: deduplicate, keep first-seen order.
     std::uint32_t* buf = words_ + buffer_at_;
     for (std::uint32_t i = 0; i < buffered_; ++i) {
-      if (token_index(buf[i]) == token_index(token)) {
+      if (key_of(buf[i]) == key_of(token)) {
         if (token > buf[i]) buf[i] = token;
         return;
       }
@@ -448,8 +484,8 @@ void token_store<A>::insert_slow(std::uint32_t token) {
   words_[buffer_at_ + buffered_++] = token;
 }
 
-template <class A>
-void token_store<A>::flush_buffer() {
+template <class A, bool K>
+void token_store<A, K>::flush_buffer() {
   const std::size_t c = count_, b = buffered_;
   // One transient array: [merged: c + b][decoded sorted part: c][sorted
   // buffer copy: b]. The buffer itself stays as it is until the new block
@@ -484,8 +520,8 @@ void token_store<A>::flush_buffer() {
 
 // The whole sorted part into out[0..count_): sorted_cursor's loop with the
 // state in locals (the flush's hot loop).
-template <class A>
-void token_store<A>::decode_sorted(std::uint32_t* out) const noexcept {
+template <class A, bool K>
+void token_store<A, K>::decode_sorted(std::uint32_t* out) const noexcept {
   if (raw_) {
     if (count_) std::memcpy(out, words_, std::size_t{count_} * sizeof(std::uint32_t));
     return;
@@ -516,24 +552,24 @@ void token_store<A>::decode_sorted(std::uint32_t* out) const noexcept {
     const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
     bit += k;
     const std::uint32_t index = next_index + ((q << k) | low_bits);
-    next_index = index + 1;
+    next_index = index + index_step;
     out[i] = (index << 6) | (rank_end - gap_end - 1);
   }
 }
 
-// Merges two ascending runs (each one token per index26) into out, one token
-// per index26 with the larger rank; returns the count. *raised (if given):
-// whether out differs from a (b held a new index or a larger rank).
+// Merges two ascending runs (each one token per key) into out, one token
+// per key (max mode: with the larger rank); returns the count. *raised (if
+// given): whether out differs from a (b held a new key or a larger rank).
 // Branch-free per step (min / max as cmov), a branch only for the bounds.
-template <class A>
-std::size_t token_store<A>::merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b,
+template <class A, bool K>
+std::size_t token_store<A, K>::merge_arrays(const std::uint32_t* a, std::size_t na, const std::uint32_t* b,
                                          std::size_t nb, std::uint32_t* out, bool* raised) noexcept {
   std::size_t i = 0, j = 0, n = 0;
   while (i < na && j < nb) {
     const std::uint32_t x = a[i], y = b[j];
-    const std::uint32_t ix = token_index(x), iy = token_index(y);
-    // Different indexes: the smaller token is the smaller index; the same
-    // index: the larger token is the larger rank.
+    const std::uint32_t ix = key_of(x), iy = key_of(y);
+    // Different keys: the smaller token is the smaller key; the same key:
+    // the larger token is the larger rank (every-rank mode: x == y).
     const std::uint32_t larger = x > y ? x : y, smaller = x < y ? x : y;
     const std::uint32_t same = std::uint32_t{0} - static_cast<std::uint32_t>(ix == iy);  // all ones or 0
     out[n++] = (larger & same) | (smaller & ~same);
@@ -552,8 +588,8 @@ std::size_t token_store<A>::merge_arrays(const std::uint32_t* a, std::size_t na,
 // bucket is insertion-sorted; a bucket over 32 tokens (only for
 // clustered input) gets std::sort, so the worst case stays O(n log n).
 // Two passes over the data instead of a radix sort's four.
-template <class A>
-void token_store<A>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
+template <class A, bool K>
+void token_store<A, K>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
   unsigned s = 1;
   while (s < 13 && (std::size_t{1} << s) < n) ++s;  // 2^s ~ n..2n: most buckets 0-2 tokens
   const unsigned shift = 32 - s;
@@ -618,12 +654,15 @@ inline unsigned token_rice_parameter(std::size_t n) noexcept {
   return best;
 }
 
-// A new block holding t[0..n) (ascending, distinct indexes) as the sorted
+// A new block holding t[0..n) (ascending, distinct keys) as the sorted
 // part and an empty buffer in the room left under n + 16 words; replaces the
 // old block only once it is built (strong guarantee).
-template <class A>
-void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
+template <class A, bool K>
+void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n) {
   std::size_t capacity = n + slack_words;
+  std::size_t distinct = n;
+  if (K)
+    for (std::size_t i = 1; i < n; ++i) distinct -= token_index(t[i]) == token_index(t[i - 1]);
   std::uint32_t* block = word_traits::allocate(alloc(), capacity);
   const unsigned k = n ? token_rice_parameter(n) : 0;
   const std::size_t low_words = (n * k + 31) / 32;
@@ -659,7 +698,7 @@ void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
       if (k != 0) {
         for (std::size_t i = 0; i < n; ++i) {
           const std::uint32_t gap = token_index(t[i]) - next_index;
-          next_index = token_index(t[i]) + 1;
+          next_index = token_index(t[i]) + index_step;
           low_acc |= std::uint64_t{gap & mask} << low_filled;
           low_filled += k;
           store_le32(bytes + 4 * low_out, static_cast<std::uint32_t>(low_acc));
@@ -675,7 +714,7 @@ void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
     std::uint32_t next_index = 0;
     for (std::size_t i = 0; i < n && !raw; ++i) {
       const std::uint32_t gap = token_index(t[i]) - next_index;
-      next_index = token_index(t[i]) + 1;
+      next_index = token_index(t[i]) + index_step;
       std::uint32_t zeros = gap >> k;
       for (; zeros >= 32 && out < limit; zeros -= 32) put(0, 32);
       if (out >= limit) {
@@ -721,6 +760,7 @@ void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
   words_ = block;
   capacity_ = static_cast<std::uint32_t>(capacity);
   count_ = static_cast<std::uint32_t>(n);
+  distinct_ = static_cast<std::uint32_t>(distinct);
   stream_words_ = static_cast<std::uint32_t>(stream_words);
   unary_at_ = static_cast<std::uint32_t>(low_words);
   buffer_at_ = static_cast<std::uint32_t>(buffer_at);
@@ -730,29 +770,35 @@ void token_store<A>::rebuild(const std::uint32_t* t, std::size_t n) {
   raw_ = raw;
 }
 
-template <class A>
-std::size_t token_store<A>::count_distinct() const noexcept {
-  if (flushed()) return size();
+template <class A, bool K>
+std::size_t token_store<A, K>::count_distinct() const noexcept {
+  if (buffered_ == 0) return distinct_;
+  if (!K && never_flushed_) return buffered_;  // deduplicated by index26 on insert
   std::uint32_t copy[max_buffer];
   const std::size_t nb = sorted_buffer_copy(copy);
   std::size_t n = 0;
-  merge_with(copy, nb, [&](std::uint32_t, bool) { ++n; });
+  std::uint32_t last = ~std::uint32_t{0};  // no index26
+  merge_with(copy, nb, [&](std::uint32_t t, bool) {
+    n += !K || token_index(t) != last;
+    last = token_index(t);
+  });
   return n;
 }
 
-template <class A>
+template <class A, bool K>
 template <class F>
-void token_store<A>::for_each(F&& f) const {
+void token_store<A, K>::for_each(F&& f) const {
   std::uint32_t copy[max_buffer];
   const std::size_t nb = sorted_buffer_copy(copy);
   merge_with(copy, nb, [&](std::uint32_t t, bool) { f(t); });
 }
 
-template <class A>
-void token_store<A>::assign_sorted(const std::uint32_t* t, std::size_t n) {
+template <class A, bool K>
+void token_store<A, K>::assign_sorted(const std::uint32_t* t, std::size_t n) {
   for (std::size_t i = 1; i < n; ++i)
-    if (token_index(t[i - 1]) >= token_index(t[i]))
-      throw std::invalid_argument("token_store::assign_sorted: tokens not ascending by index26");
+    if (key_of(t[i - 1]) >= key_of(t[i]))
+      throw std::invalid_argument(K ? "token_store::assign_sorted: tokens not strictly ascending"
+                                    : "token_store::assign_sorted: tokens not ascending by index26");
   if (n == 0) {
     clear();
     return;
@@ -761,8 +807,8 @@ void token_store<A>::assign_sorted(const std::uint32_t* t, std::size_t n) {
   never_flushed_ = false;
 }
 
-template <class A>
-void token_store<A>::merge(const token_store& other) {
+template <class A, bool K>
+void token_store<A, K>::merge(const token_store& other) {
   if (&other == this || other.size() == 0) return;
   if (other.never_flushed_) {
     token_store result(*this);
