@@ -6,7 +6,10 @@
 // an addressing policy and one of two storage pieces: a token store while
 // small (the sparse state, detail/token_store.hpp) or m = 2^P one-byte
 // registers with a histogram of register values (the dense state); a Family
-// type supplies only the estimator and the serialised kind (docs/sparse.md).
+// type supplies only the estimator and the serialised kind (docs/sparse.md),
+// a Registers policy the register semantics (detail/register_policy.hpp: max
+// registers for the HyperLogLog family, hash4j's byte union for
+// ultraloglog): update, merge kernels, fold, histogram bins.
 // Users name the aliases (hyperloglog<14>), not this template.
 
 #include <algorithm>
@@ -179,8 +182,10 @@ class register_view {
   std::shared_ptr<const std::uint8_t> owner_;
 };
 
-/// The register sketch: m = 2^P one-byte registers, each the largest rank
-/// seen among the keys the addressing policy sends to it.
+/// The register sketch: m = 2^P one-byte registers, each (with the default
+/// Registers = detail::hll_registers) the largest rank seen among the keys
+/// the addressing policy sends to it; detail::ull_registers makes them
+/// UltraLogLog registers (ultraloglog.hpp).
 ///
 /// Two states (docs/sparse.md). A new sketch is SPARSE: it keeps one 32-bit
 /// token per distinct precision-26 index (the addressing policy's token(),
@@ -252,10 +257,7 @@ class basic_sketch {
         dense_(std::allocator_traits<Allocator>::select_on_container_copy_construction(other.dense_.allocator())),
         hasher_(other.hasher_),
         histogram_valid_(other.histogram_valid_) {
-    if (other.dense_.block != nullptr) {
-      dense_.block = allocate_block(dense_.allocator());
-      std::memcpy(dense_.block, other.dense_.block, block_bytes);
-    }
+    copy_dense_block(other.dense_.block);
   }
   /// Copy assignment: strong guarantee (on a throw *this is unchanged).
   basic_sketch& operator=(const basic_sketch& other) {
@@ -338,12 +340,9 @@ class basic_sketch {
         dense_(std::allocator_traits<Allocator>::select_on_container_copy_construction(other.dense_.allocator())),
         hasher_(other.hasher_),
         histogram_valid_(other.histogram_valid_) {
-    if (other.dense_.block != nullptr) {
-      dense_.block = allocate_block(dense_.allocator());
-      std::memcpy(dense_.block, other.dense_.block, block_bytes);
-      // The histogram carries over; the estimate is this family's, not other's.
-      if (histogram_valid_) summary_from_histogram();
-    }
+    copy_dense_block(other.dense_.block);
+    // The histogram carries over; the estimate is this family's, not other's.
+    if (dense_.block != nullptr && histogram_valid_) summary_from_histogram();
   }
 
   // --- adding -------------------------------------------------------------
@@ -811,7 +810,9 @@ class basic_sketch {
   friend struct detail::register_access;
   friend struct detail::sparse_access;
 
-  using store_type = detail::token_store<Allocator>;
+  // UltraLogLog registers need every distinct (index26, rank) token (their
+  // history bits record ranks k − 1 and k − 2); max registers only the max.
+  using store_type = detail::token_store<Allocator, Registers::needs_every_rank>;
   // A sparse state needs the addressing policy's tokens, and a store that
   // keeps every token the register policy tells apart (UltraLogLog needs
   // every (index26, rank) pair, not only the largest rank per index26).
@@ -874,6 +875,15 @@ class basic_sketch {
   static void deallocate_block(const Allocator& alloc, std::uint8_t* b) noexcept {
     block_allocator a(alloc);
     a.deallocate(b, block_bytes);
+  }
+  // The constructors' copy of a source's dense block (null: nothing), into a
+  // fresh block of this sketch's allocator. The layouts agree: same P and
+  // Registers (the family does not change the block). Throws std::bad_alloc;
+  // the tokens were copied already, and their member destructor frees them.
+  void copy_dense_block(const std::uint8_t* src) {
+    if (src == nullptr) return;
+    dense_.block = allocate_block(dense_.allocator());
+    std::memcpy(dense_.block, src, block_bytes);
   }
   // Empty token store, memory released (a fresh store, moved in: noexcept).
   void reset_tokens() noexcept { store_type(dense_.allocator()).swap(tokens_); }

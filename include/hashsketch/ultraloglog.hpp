@@ -128,13 +128,18 @@ class ultraloglog {
   /// For messages and `info`.
   static constexpr const char* name = ull_family::name;
 
-  /// An empty sketch. Allocates its m registers (+ the summary). Throws what
-  /// the allocator throws.
-  explicit ultraloglog(const Hasher& hasher = Hasher{}, const Allocator& alloc = Allocator{}) : core_(hasher, alloc) {
-    core_.densify();
-  }
+  /// An empty sketch, in the sparse state (docs/sparse.md): allocates
+  /// nothing; O(1).
+  explicit ultraloglog(const Hasher& hasher = Hasher{}, const Allocator& alloc = Allocator{}) noexcept
+      : core_(hasher, alloc) {}
 
-  // --- adding (O(1), no allocation, one writer) ----------------------------
+  // --- adding (O(1) amortised, one writer) ----------------------------------
+  // Sparse: every distinct (index26, rank) token is kept (the registers'
+  // history bits need the smaller ranks too); the add that takes the token
+  // store past m heap bytes promotes to the m registers, O(n + m), with
+  // exactly the registers the same keys give a dense sketch. Only then (and
+  // while the store grows) may an add allocate: std::bad_alloc, the sketch
+  // keeps every key added before. Dense: never allocates.
 
   /// Adds a key, by the rules every sketch shares (detail/key_overloads.hpp):
   /// any integer but bool (the hasher's overload; xxh3_hasher hashes the
@@ -142,7 +147,7 @@ class ultraloglog {
   /// float/double only where the hasher has a rule, a string's bytes, or a
   /// key_traits<T> type's canonical key_bytes (which may allocate).
   template <class K, std::enable_if_t<detail::key_is_typed<Hasher, K>::value, int> = 0>
-  void add(const K& key) noexcept(detail::key_add_is_noexcept<K>::value) {
+  void add(const K& key) {
     add_hash(detail::key_hash(core_.hasher(), key));
   }
   /// bool, nullptr and floating point without a hasher rule: deleted, so
@@ -153,7 +158,7 @@ class ultraloglog {
   /// pointers only: add(keys.data(), keys.size()) with integer keys stops at
   /// a static_assert (use add_many).
   template <class Byte, std::enable_if_t<detail::is_byte_like<Byte>::value, int> = 0>
-  void add(const Byte* data, std::size_t size) noexcept {
+  void add(const Byte* data, std::size_t size) {
     add_hash(core_.hasher()(static_cast<const void*>(data), size));
   }
   template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
@@ -162,15 +167,18 @@ class ultraloglog {
   }
   /// Adds an already hashed value: index = the top P bits, rank = leading
   /// zeros of the other 64 − P bits + 1 (hyperloglog's default layout).
-  void add_hash(std::uint64_t hash) noexcept { core_.add_hash(hash); }
+  void add_hash(std::uint64_t hash) { core_.add_hash(hash); }
   /// Same result as n add() calls. With xxh3_hasher the keys are hashed by the
   /// SIMD batch kernel, 256 at a time.
-  void add_many(const std::uint64_t* keys, std::size_t n) noexcept { core_.add_many(keys, n); }
+  void add_many(const std::uint64_t* keys, std::size_t n) { core_.add_many(keys, n); }
 
   // --- estimating ----------------------------------------------------------
 
-  /// The FGRA estimate. O(256) after adds (a histogram of register bytes is
-  /// kept current); right after a merge one pass over the registers (not
+  /// The FGRA estimate. Sparse: the token estimate (linear counting over the
+  /// 2^26 token buckets, near exact as hyperloglog's; every estimator gives
+  /// it). Dense after adds: O(P), from the running FGRA sum the core keeps
+  /// current on every register change (detail::ull_registers, exact integer
+  /// fixed point); right after a merge one pass over the registers (not
   /// cached: const members never write): with AVX2/AVX-512 the FGRA pass
   /// kernel (detail::ull_pass_*, gathers), elsewhere a histogram. The two
   /// add the same terms in a different order (per register, per byte
@@ -218,9 +226,16 @@ class ultraloglog {
   }
 
   /// The HyperLogLog of the same keys, exactly (register = the largest rank u:
-  /// byte >> 2 + 2 − P, 0 when empty). O(m).
+  /// byte >> 2 + 2 − P, 0 when empty). O(m); a sparse sketch gives a sparse
+  /// hyperloglog from its tokens (the max rank per index26), O(n).
   hyperloglog<P, Hasher, Allocator> to_hyperloglog() const {
     hyperloglog<P, Hasher, Allocator> out(core_.hasher(), core_.get_allocator());
+    if (core_.is_sparse()) {
+      std::vector<std::uint32_t> tokens;
+      detail::sparse_access::for_each_token(core_, [&](std::uint32_t t) { tokens.push_back(t); });
+      detail::sparse_access::merge_tokens(out, tokens.data(), tokens.size());
+      return out;
+    }
     const register_view regs = core_.registers();
     std::uint8_t* dst = detail::register_access::data(out);
     for (std::size_t i = 0; i < register_count; ++i) {
@@ -234,16 +249,24 @@ class ultraloglog {
   // --- state ---------------------------------------------------------------
 
   /// The m register bytes in hash4j's stored encoding (equal, byte for byte,
-  /// to hash4j's getState() for the same hashes). O(1) view.
-  register_view registers() const noexcept { return core_.registers(); }
+  /// to hash4j's getState() for the same hashes). Dense: an O(1) view.
+  /// Sparse: a view owning registers materialised from the tokens, O(n + m),
+  /// allocates (std::bad_alloc) — as hyperloglog's registers().
+  register_view registers() const { return core_.registers(); }
   /// True when nothing was added. O(1) after adds, O(m) after a merge.
   bool empty() const noexcept { return core_.empty(); }
-  /// Back to the empty sketch (keeps the hasher and the memory). O(m).
-  void clear() noexcept {
-    std::uint8_t* regs = detail::register_access::data(core_);  // dense: no allocation
-    std::memset(regs, 0, register_count);
-    detail::register_access::registers_changed(core_);
-  }
+  /// Back to the empty sketch: sparse, its memory released (keeps the
+  /// hasher). O(1).
+  void clear() noexcept { core_.clear(); }
+  /// True in the sparse state (tokens, no registers yet). O(1).
+  bool is_sparse() const noexcept { return core_.is_sparse(); }
+  /// Forces the dense state; the registers are exactly those the same keys
+  /// give a dense sketch. O(n + m) when sparse. Throws std::bad_alloc (the
+  /// sketch is then unchanged).
+  void densify() { core_.densify(); }
+  /// Bytes in use: sizeof(*this) + the heap held (token store, or the m
+  /// registers + summary). O(1).
+  std::size_t memory_bytes() const noexcept { return core_.memory_bytes(); }
   const Hasher& hasher() const noexcept { return core_.hasher(); }
   allocator_type get_allocator() const noexcept { return core_.get_allocator(); }
   /// The register core (its state, memory_bytes(), refresh(), …).
@@ -252,8 +275,8 @@ class ultraloglog {
   /// The probability that the next new distinct key changes a register
   /// (hash4j's getStateChangeProbability(): Σ of per-register probabilities
   /// in units of 2^−64, summed mod 2^64, then rounded to double; 1 when
-  /// empty). O(m).
-  double state_change_probability() const noexcept {
+  /// empty). O(m) (sparse: over materialised registers, O(n + m), allocates).
+  double state_change_probability() const {
     const register_view regs = core_.registers();
     std::uint64_t sum = 0;
     for (std::uint8_t r : regs) sum += scaled_change_probability(r);
@@ -297,9 +320,8 @@ class ultraloglog {
   template <class>
   friend struct detail::martingale_traits;
 
-  // A sketch holding `core`'s state (reduce, operator|, deserialize); kept
-  // dense, as every ultraloglog is.
-  explicit ultraloglog(core_type&& core) : core_(std::move(core)) { core_.densify(); }
+  // A sketch holding `core`'s state (reduce, operator|, deserialize).
+  explicit ultraloglog(core_type&& core) noexcept : core_(std::move(core)) {}
 
   /// hash4j's per-register state change probability scaled by 2^64: an empty
   /// register changes with 1/m; a register with u = t − P + 2 changes when a
