@@ -7,14 +7,19 @@
 #include <hashsketch/martingale.hpp>
 #include <hashsketch/ultraloglog.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "hashsketch_catch.hpp"
 #include "support/splitmix64.hpp"
+#include "support/test_files.hpp"
 
 using hashsketch::hyperloglog;
 using hashsketch::martingale;
@@ -209,4 +214,55 @@ TEST_CASE("ultraloglog sparse: the martingale keeps its sketch dense and sees ke
   const auto back = martingale<ultraloglog<12>>::deserialize(bytes.data(), bytes.size());
   CHECK_FALSE(back.sketch().is_sparse());
   CHECK(back == m);
+}
+
+TEST_CASE("ultraloglog sparse: hash4j's token vectors (registers, FGRA, martingale, token estimate)",
+          "[ultraloglog][sparse][hash4j]") {
+  // tests/data/hash4j/ull_tokens.tsv (make_ull_tokens.py): hash4j's ULL fed
+  // the tokens of the first n hashes of seed 7 has the registers of the file;
+  // the token estimate is hash4j's estimateDistinctCountFromTokens (another
+  // estimator: see the bound below).
+  const std::string dir = std::string(HASHSKETCH_TEST_DATA_DIR) + "/hash4j/";
+  std::ifstream in(dir + "ull_tokens.tsv");
+  REQUIRE(in);
+  const auto value = [](const std::string& hex) {
+    const std::uint64_t bits = std::stoull(hex, nullptr, 16);
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    return d;
+  };
+  std::string line;
+  int cases = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ss(line);
+    unsigned p;
+    std::uint64_t seed, n;
+    std::string file, fgra, scp, mg, token_estimate;
+    ss >> p >> seed >> n >> file >> fgra >> scp >> mg >> token_estimate;
+    REQUIRE(p == 14);
+    INFO("n = " << n);
+    ultraloglog<14> s;
+    martingale<ultraloglog<14>> m;
+    for (std::uint64_t h : hashes(seed, n)) {
+      s.add_hash(h);
+      m.add_hash(h);
+    }
+    const std::vector<std::uint8_t> expected = hashsketch_test::read_binary_file(dir + file);
+    CHECK(regs(s) == expected);
+    CHECK(regs(m.sketch()) == expected);
+    CHECK(s.state_change_probability() == value(scp));
+    CHECK(std::fabs(m.estimate() / value(mg) - 1) <= 1e-10);
+    ultraloglog<14> d = s;
+    d.densify();
+    CHECK(std::fabs(d.estimate() / value(fgra) - 1) <= 1e-10);
+    // Two near-exact estimators of the same stream (hash4j: ML over the
+    // tokens' ranks; ours: linear counting over the index26 values, as
+    // hyperloglog's sparse state and tests/tokens_test.cpp): within the
+    // sparse state's bound max(1, 1e-3·n).
+    if (s.is_sparse())
+      CHECK(std::fabs(s.estimate() - value(token_estimate)) <= std::max(1.0, 1e-3 * static_cast<double>(n)));
+    ++cases;
+  }
+  CHECK(cases == 2);
 }

@@ -1020,45 +1020,49 @@ class basic_sketch {
   double sparse_estimate() const noexcept { return detail::token_estimate(tokens_.count_distinct()); }
 
   // The register of `index` after a key of `rank` (Registers' semantics:
-  // max for HyperLogLog), with the summary kept current.
+  // max for HyperLogLog), with the summary kept current. The fast
+  // rejection (HLL: rank > reg; ULL: one mask bit) stays apart from the
+  // change itself so that it inlines into the add path even where the
+  // compiler keeps change_register out of line (ULL's is larger: the byte
+  // union and the running FGRA sum): most adds change nothing.
   void update(std::size_t index, std::uint8_t rank) noexcept {
     std::uint8_t& reg = dense_.block[index];
+    if (Registers::template changes<P>(reg, rank)) change_register(reg, rank);
+  }
+  void change_register(std::uint8_t& reg, std::uint8_t rank) noexcept {
     const std::uint8_t old = reg;
-    // Fast rejection first (HLL: rank > reg; ULL: one mask bit).
-    if (Registers::template changes<P>(old, rank)) {
-      const std::uint8_t now = Registers::template update<P>(old, rank);
-      // Keep the summary current so estimate() is O(1). A merge leaves it
-      // stale; the first register change after that (a non-const path, so no
-      // race with readers) rebuilds it once, and later estimates are O(1)
-      // again. Until then a const estimate() recomputes without caching.
-      if (!histogram_valid_) rebuild_histogram();
-      dense_header& h = header();
-      --h.histogram[old];
-      ++h.histogram[now];
-      if constexpr (Registers::has_summary) Registers::template summary_change<P>(h.summary, old, now);
-      if constexpr (maintains_estimate) {
-        static_assert(std::is_same<Registers, detail::hll_registers>::value, "register_stats are of max registers");
-        // register_stats by its definition: C_0 loses the old value if it was
-        // 0, `weighted` loses 2^(q−old) for 1 ≤ old ≤ q (old < rank ≤ q + 1,
-        // so old ≤ q) and gains 2^(q−rank) unless rank = q + 1 (saturated).
-        // Integer arithmetic, so stats equals a recount exactly and the
-        // estimate below is bit for bit the one estimate_impl() computes.
-        constexpr unsigned q = max_rank - 1u;
-        if (old == 0)
-          --h.stats.zeros;
-        else
-          h.stats.weighted -= std::uint64_t{1} << (q - old);
-        if (now > q)
-          ++h.stats.saturated;
-        else
-          h.stats.weighted += std::uint64_t{1} << (q - now);
-        // O(1) apart from Ertl's σ/τ series (a few to ~20 steps while
-        // registers are still empty or saturated); register changes become
-        // rare once n ≫ m, so adds pay this seldom.
-        h.estimate = Family::estimate(h.stats, register_count, q);
-      }
-      reg = now;
+    const std::uint8_t now = Registers::template update<P>(old, rank);
+    // Keep the summary current so estimate() is O(1). A merge leaves it
+    // stale; the first register change after that (a non-const path, so no
+    // race with readers) rebuilds it once, and later estimates are O(1)
+    // again. Until then a const estimate() recomputes without caching.
+    if (!histogram_valid_) rebuild_histogram();
+    dense_header& h = header();
+    --h.histogram[old];
+    ++h.histogram[now];
+    if constexpr (Registers::has_summary) Registers::template summary_change<P>(h.summary, old, now);
+    if constexpr (maintains_estimate) {
+      static_assert(std::is_same<Registers, detail::hll_registers>::value, "register_stats are of max registers");
+      // register_stats by its definition: C_0 loses the old value if it was
+      // 0, `weighted` loses 2^(q−old) for 1 ≤ old ≤ q (old < rank ≤ q + 1,
+      // so old ≤ q) and gains 2^(q−rank) unless rank = q + 1 (saturated).
+      // Integer arithmetic, so stats equals a recount exactly and the
+      // estimate below is bit for bit the one estimate_impl() computes.
+      constexpr unsigned q = max_rank - 1u;
+      if (old == 0)
+        --h.stats.zeros;
+      else
+        h.stats.weighted -= std::uint64_t{1} << (q - old);
+      if (now > q)
+        ++h.stats.saturated;
+      else
+        h.stats.weighted += std::uint64_t{1} << (q - now);
+      // O(1) apart from Ertl's σ/τ series (a few to ~20 steps while
+      // registers are still empty or saturated); register changes become
+      // rare once n ≫ m, so adds pay this seldom.
+      h.estimate = Family::estimate(h.stats, register_count, q);
     }
+    reg = now;
   }
 
   // Dense only.
