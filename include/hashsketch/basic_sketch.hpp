@@ -6,7 +6,10 @@
 // an addressing policy and one of two storage pieces: a token store while
 // small (the sparse state, detail/token_store.hpp) or m = 2^P one-byte
 // registers with a histogram of register values (the dense state); a Family
-// type supplies only the estimator and the serialised kind (docs/sparse.md).
+// type supplies only the estimator and the serialised kind (docs/sparse.md),
+// a Registers policy the register semantics (detail/register_policy.hpp: max
+// registers for the HyperLogLog family, hash4j's byte union for
+// ultraloglog): update, merge kernels, fold, histogram bins.
 // Users name the aliases (hyperloglog<14>), not this template.
 
 #include <algorithm>
@@ -31,6 +34,7 @@
 #include "detail/kernel_table.hpp"
 #include "detail/key_overloads.hpp"
 #include "detail/native_format.hpp"
+#include "detail/register_policy.hpp"
 #include "detail/stats.hpp"
 #include "detail/token_store.hpp"
 #include "detail/tokens.hpp"
@@ -50,7 +54,8 @@ struct interval {
 // Pinned builds (HASHSKETCH_PIN_ISA) get their own basic_sketch symbols:
 // its members call the pinned kernels (detail/kernel_table.hpp).
 HASHSKETCH_PIN_NAMESPACE_BEGIN
-template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
+template <class Family, unsigned P, class Hasher, class Allocator, class Addressing,
+          class Registers = detail::hll_registers>
 class basic_sketch;
 HASHSKETCH_PIN_NAMESPACE_END
 
@@ -69,6 +74,13 @@ struct has_token_addressing<
     std::void_t<decltype(Addressing::token(std::declval<const Hash&>())),
                 decltype(Addressing::template locate_token<4>(std::uint32_t{}, std::declval<std::size_t&>(),
                                                                std::declval<std::uint8_t&>()))>> : std::true_type {};
+
+/// Whether a token store keeps every distinct token rather than the largest
+/// rank per index26 (a store with a `keep_every_rank` constant that is true).
+template <class Store, class = void>
+struct store_keeps_every_rank : std::false_type {};
+template <class Store>
+struct store_keeps_every_rank<Store, std::enable_if_t<Store::keep_every_rank>> : std::true_type {};
 
 /// Write access to a sketch's registers for the library's own codecs and
 /// kernels (Redis / DataSketches readers, merge_all). Users never need it:
@@ -170,8 +182,10 @@ class register_view {
   std::shared_ptr<const std::uint8_t> owner_;
 };
 
-/// The register sketch: m = 2^P one-byte registers, each the largest rank
-/// seen among the keys the addressing policy sends to it.
+/// The register sketch: m = 2^P one-byte registers, each (with the default
+/// Registers = detail::hll_registers) the largest rank seen among the keys
+/// the addressing policy sends to it; detail::ull_registers makes them
+/// UltraLogLog registers (ultraloglog.hpp).
 ///
 /// Two states (docs/sparse.md). A new sketch is SPARSE: it keeps one 32-bit
 /// token per distinct precision-26 index (the addressing policy's token(),
@@ -199,21 +213,25 @@ class register_view {
 /// private copy); add, merge, clear and assignment need exclusive access.
 /// Sketches are values: copy them per thread and merge the copies.
 HASHSKETCH_PIN_NAMESPACE_BEGIN
-template <class Family, unsigned P, class Hasher, class Allocator, class Addressing>
+template <class Family, unsigned P, class Hasher, class Allocator, class Addressing, class Registers>
 class basic_sketch {
   static_assert(P >= 4 && P <= 16, "hashsketch: precision P must be in 4..16");
   static_assert(std::is_same<typename std::allocator_traits<Allocator>::value_type, std::uint8_t>::value,
                 "hashsketch: the allocator must allocate std::uint8_t");
-  // register_histogram has one counter per value 0..63; a layout whose ranks
-  // reached 64 would index past it (update, the kernels' histogram pass).
-  static_assert(Addressing::max_rank(P) < std::tuple_size<register_histogram>::value,
-                "hashsketch: the addressing policy's max_rank(P) must fit the 64-slot register histogram");
+  // The histogram has one counter per register value; a layout whose ranks
+  // reached past it would index out of it (update, the kernels' histogram pass).
+  static_assert(Addressing::max_rank(P) < std::tuple_size<typename Registers::histogram_type>::value,
+                "hashsketch: the addressing policy's max_rank(P) must fit the register histogram");
 
  public:
   using family_type = Family;
   using hasher_type = Hasher;
   using allocator_type = Allocator;
   using addressing_type = Addressing;
+  /// The register semantics (detail/register_policy.hpp): max for HyperLogLog.
+  using registers_type = Registers;
+  /// counts[v] = registers holding v (64 bins for max registers, 256 for ULL).
+  using histogram_type = typename Registers::histogram_type;
   using hash_type = typename Hasher::result_type;
 
   /// Precision: m = 2^P registers.
@@ -239,10 +257,7 @@ class basic_sketch {
         dense_(std::allocator_traits<Allocator>::select_on_container_copy_construction(other.dense_.allocator())),
         hasher_(other.hasher_),
         histogram_valid_(other.histogram_valid_) {
-    if (other.dense_.block != nullptr) {
-      dense_.block = allocate_block(dense_.allocator());
-      std::memcpy(dense_.block, other.dense_.block, block_bytes);
-    }
+    copy_dense_block(other.dense_.block);
   }
   /// Copy assignment: strong guarantee (on a throw *this is unchanged).
   basic_sketch& operator=(const basic_sketch& other) {
@@ -320,17 +335,14 @@ class basic_sketch {
   /// is copied unchanged, only the estimator differs — the honest way to
   /// compare estimators.
   template <class OtherFamily, std::enable_if_t<!std::is_same<OtherFamily, Family>::value, int> = 0>
-  explicit basic_sketch(const basic_sketch<OtherFamily, P, Hasher, Allocator, Addressing>& other)
+  explicit basic_sketch(const basic_sketch<OtherFamily, P, Hasher, Allocator, Addressing, Registers>& other)
       : tokens_(other.tokens_),
         dense_(std::allocator_traits<Allocator>::select_on_container_copy_construction(other.dense_.allocator())),
         hasher_(other.hasher_),
         histogram_valid_(other.histogram_valid_) {
-    if (other.dense_.block != nullptr) {
-      dense_.block = allocate_block(dense_.allocator());
-      std::memcpy(dense_.block, other.dense_.block, block_bytes);
-      // The histogram carries over; the estimate is this family's, not other's.
-      if (histogram_valid_) summary_from_histogram();
-    }
+    copy_dense_block(other.dense_.block);
+    // The histogram carries over; the estimate is this family's, not other's.
+    if (dense_.block != nullptr && histogram_valid_) summary_from_histogram();
   }
 
   // --- adding -------------------------------------------------------------
@@ -453,6 +465,10 @@ class basic_sketch {
     if constexpr (maintains_estimate) {
       if (histogram_valid_) return header().estimate;
     }
+    if constexpr (Registers::has_summary) {
+      // O(q): the family's estimate from the running summary and the histogram.
+      if (histogram_valid_) return Family::estimate(header().summary, header().histogram, register_count);
+    }
     return estimate_impl();
   }
 
@@ -509,7 +525,7 @@ class basic_sketch {
       e = histogram_valid_ ? header().estimate : Family::estimate(st, register_count, max_rank - 1u);
       zeros = st.zeros;
     } else {
-      const register_histogram h = current_histogram();
+      const histogram_type h = current_histogram();
       e = Family::estimate(h, register_count, max_rank - 1u);
       zeros = h[0];
     }
@@ -542,7 +558,7 @@ class basic_sketch {
       return;
     }
     densify();
-    detail::kernels().merge_max(dense_registers(), other.dense_registers(), register_count);
+    Registers::merge(dense_registers(), other.dense_registers(), register_count);
     histogram_valid_ = false;
   }
   /// Union with a finer sketch (Q > P): equal to merge(other.reduce<P>()).
@@ -550,7 +566,7 @@ class basic_sketch {
   /// one by token union; a dense one is folded to P into our registers
   /// without a temporary.
   template <unsigned Q>
-  void merge(const basic_sketch<Family, Q, Hasher, Allocator, Addressing>& finer) {
+  void merge(const basic_sketch<Family, Q, Hasher, Allocator, Addressing, Registers>& finer) {
     static_assert(Q > P, "hashsketch: merge a coarser sketch into the finer one's reduce<>() instead");
     check_compatible(finer.hasher_);
     if (finer.is_sparse()) {
@@ -558,7 +574,7 @@ class basic_sketch {
       return;
     }
     densify();
-    Addressing::fold(Q, finer.dense_registers(), P, dense_registers());
+    Registers::template fold<Addressing>(Q, finer.dense_registers(), P, dense_registers());
     histogram_valid_ = false;
   }
   /// merge(other); returns *this. Throws as merge().
@@ -580,8 +596,7 @@ class basic_sketch {
     }
     basic_sketch out(a.hasher_, a.get_allocator());
     out.dense_.block = allocate_block(out.dense_.allocator());
-    detail::kernels().merge_max_into(out.dense_registers(), a.dense_registers(), b.dense_registers(),
-                                     register_count);
+    Registers::merge_into(out.dense_registers(), a.dense_registers(), b.dense_registers(), register_count);
     out.histogram_valid_ = false;
     return out;
   }
@@ -590,9 +605,9 @@ class basic_sketch {
   /// the same keys. Sparse: the same tokens (they carry no precision), sparse
   /// while they fit the smaller sketch's limit, O(n); dense: O(m).
   template <unsigned Q>
-  basic_sketch<Family, Q, Hasher, Allocator, Addressing> reduce() const {
+  basic_sketch<Family, Q, Hasher, Allocator, Addressing, Registers> reduce() const {
     static_assert(Q <= P, "hashsketch: reduce<Q>() needs Q <= P (precision cannot grow)");
-    using out_type = basic_sketch<Family, Q, Hasher, Allocator, Addressing>;
+    using out_type = basic_sketch<Family, Q, Hasher, Allocator, Addressing, Registers>;
     out_type out(hasher_, get_allocator());
     if (is_sparse()) {
       if (tokens_.heap_bytes() <= out_type::sparse_limit_bytes) {
@@ -608,7 +623,7 @@ class basic_sketch {
     }
     out.dense_.block = out_type::allocate_block(out.dense_.allocator());
     std::memset(out.dense_.block, 0, out_type::register_count);
-    Addressing::fold(P, dense_registers(), Q, out.dense_registers());
+    Registers::template fold<Addressing>(P, dense_registers(), Q, out.dense_registers());
     out.rebuild_histogram();
     return out;
   }
@@ -688,11 +703,11 @@ class basic_sketch {
   /// The register histogram (counts[v] = registers holding v). Dense: O(q)
   /// when current, O(m) after a merge. Sparse: O(n + m) over materialised
   /// registers (allocates m + 64 bytes; std::bad_alloc).
-  register_histogram histogram() const {
+  histogram_type histogram() const {
     if (!is_sparse()) return current_histogram();
     const register_view regs = registers();
-    register_histogram h;
-    detail::kernels().register_histogram(regs.data(), register_count, h.data());
+    histogram_type h;
+    Registers::histogram(regs.data(), register_count, h.data());
     return h;
   }
 
@@ -748,7 +763,8 @@ class basic_sketch {
   static basic_sketch deserialize(const void* data, std::size_t size, const Hasher& expected,
                                   const Allocator& alloc = Allocator{}) {
     const detail::native_image image =
-        detail::read_native(data, size, native_id(expected), max_rank, Addressing::max_rank(detail::token_precision));
+        detail::read_native(data, size, native_id(expected), Registers::template max_value<P, Addressing>(),
+                            Addressing::max_rank(detail::token_precision));
     if (image.is_sparse()) {
       if (!has_tokens && !image.tokens.empty()) throw format_error("a sparse image, but this layout keeps no tokens");
       basic_sketch out(expected, alloc);
@@ -757,9 +773,11 @@ class basic_sketch {
     }
     const unsigned char* payload = image.registers();
     for (std::size_t i = 0; i < register_count; ++i) {
-      if (payload[i] > max_rank)
+      if (!Registers::template valid_value<P, Addressing>(payload[i]))
         throw format_error("register " + std::to_string(i) + " holds " + std::to_string(payload[i]) +
-                           ", above the maximum rank " + std::to_string(max_rank));
+                           (std::is_same<Registers, detail::hll_registers>::value
+                                ? ", above the maximum rank " + std::to_string(max_rank)
+                                : std::string(", which no register of this layout holds at P = ") + std::to_string(P)));
     }
     basic_sketch out(expected, alloc);
     out.dense_.block = allocate_block(out.dense_.allocator());
@@ -787,13 +805,19 @@ class basic_sketch {
   friend bool operator!=(const basic_sketch& a, const basic_sketch& b) { return !(a == b); }
 
  private:
-  template <class, unsigned, class, class, class>
+  template <class, unsigned, class, class, class, class>
   friend class basic_sketch;
   friend struct detail::register_access;
   friend struct detail::sparse_access;
 
-  using store_type = detail::token_store<Allocator>;
-  static constexpr bool has_tokens = detail::has_token_addressing<Addressing, hash_type>::value;
+  // UltraLogLog registers need every distinct (index26, rank) token (their
+  // history bits record ranks k − 1 and k − 2); max registers only the max.
+  using store_type = detail::token_store<Allocator, Registers::needs_every_rank>;
+  // A sparse state needs the addressing policy's tokens, and a store that
+  // keeps every token the register policy tells apart (UltraLogLog needs
+  // every (index26, rank) pair, not only the largest rank per index26).
+  static constexpr bool has_tokens = detail::has_token_addressing<Addressing, hash_type>::value &&
+                                     (!Registers::needs_every_rank || detail::store_keeps_every_rank<store_type>::value);
   // 64-byte aligned (a cache line) whatever the user's allocator aligns to,
   // every byte still from that allocator (detail/aligned_allocator.hpp).
   using block_allocator = detail::aligned_allocator<Allocator, 64>;
@@ -802,13 +826,22 @@ class basic_sketch {
   // registers (offset m: a multiple of 16, so it is aligned), not in the
   // object: a sparse sketch does not carry 280 bytes it does not use.
   // histogram/stats/estimate are valid exactly when histogram_valid_ is.
-  struct dense_header {
-    register_histogram histogram;
+  struct plain_header {
+    histogram_type histogram;
     // Maintained with the histogram when maintains_estimate (else unused):
     // exact register_stats of the registers and Family's default estimate.
     register_stats stats;
     double estimate;
   };
+  // A register policy with its own running summary (Registers::has_summary:
+  // UltraLogLog's FGRA sum) keeps it here too, current with the histogram.
+  template <class R, bool = R::has_summary>
+  struct header_with_summary : plain_header {
+    typename R::summary_type summary;
+  };
+  template <class R>
+  struct header_with_summary<R, false> : plain_header {};
+  using dense_header = header_with_summary<Registers>;
   static_assert(std::is_trivially_copyable<dense_header>::value, "the block is copied with memcpy");
   static constexpr std::size_t header_offset = register_count;
   static_assert(header_offset % alignof(dense_header) == 0, "the summary must be aligned in the block");
@@ -843,6 +876,15 @@ class basic_sketch {
     block_allocator a(alloc);
     a.deallocate(b, block_bytes);
   }
+  // The constructors' copy of a source's dense block (null: nothing), into a
+  // fresh block of this sketch's allocator. The layouts agree: same P and
+  // Registers (the family does not change the block). Throws std::bad_alloc;
+  // the tokens were copied already, and their member destructor frees them.
+  void copy_dense_block(const std::uint8_t* src) {
+    if (src == nullptr) return;
+    dense_.block = allocate_block(dense_.allocator());
+    std::memcpy(dense_.block, src, block_bytes);
+  }
   // Empty token store, memory released (a fresh store, moved in: noexcept).
   void reset_tokens() noexcept { store_type(dense_.allocator()).swap(tokens_); }
   void free_block() noexcept {
@@ -866,7 +908,8 @@ class basic_sketch {
         std::size_t index;
         std::uint8_t rank;
         Addressing::template locate_token<Q>(t, index, rank);
-        if (rank > regs[index]) regs[index] = rank;
+        const std::uint8_t old = regs[index];
+        if (Registers::template changes<Q>(old, rank)) regs[index] = Registers::template update<Q>(old, rank);
       });
     }
   }
@@ -976,50 +1019,62 @@ class basic_sketch {
 
   double sparse_estimate() const noexcept { return detail::token_estimate(tokens_.count_distinct()); }
 
+  // The register of `index` after a key of `rank` (Registers' semantics:
+  // max for HyperLogLog), with the summary kept current. The fast
+  // rejection (HLL: rank > reg; ULL: one mask bit) stays apart from the
+  // change itself so that it inlines into the add path even where the
+  // compiler keeps change_register out of line (ULL's is larger: the byte
+  // union and the running FGRA sum): most adds change nothing.
   void update(std::size_t index, std::uint8_t rank) noexcept {
     std::uint8_t& reg = dense_.block[index];
-    if (rank > reg) {
-      // Keep the summary current so estimate() is O(1). A merge leaves it
-      // stale; the first register change after that (a non-const path, so no
-      // race with readers) rebuilds it once, and later estimates are O(1)
-      // again. Until then a const estimate() recomputes without caching.
-      if (!histogram_valid_) rebuild_histogram();
-      dense_header& h = header();
-      --h.histogram[reg];
-      ++h.histogram[rank];
-      if constexpr (maintains_estimate) {
-        // register_stats by its definition: C_0 loses the old value if it was
-        // 0, `weighted` loses 2^(q−old) for 1 ≤ old ≤ q (old < rank ≤ q + 1,
-        // so old ≤ q) and gains 2^(q−rank) unless rank = q + 1 (saturated).
-        // Integer arithmetic, so stats equals a recount exactly and the
-        // estimate below is bit for bit the one estimate_impl() computes.
-        constexpr unsigned q = max_rank - 1u;
-        if (reg == 0)
-          --h.stats.zeros;
-        else
-          h.stats.weighted -= std::uint64_t{1} << (q - reg);
-        if (rank > q)
-          ++h.stats.saturated;
-        else
-          h.stats.weighted += std::uint64_t{1} << (q - rank);
-        // O(1) apart from Ertl's σ/τ series (a few to ~20 steps while
-        // registers are still empty or saturated); register changes become
-        // rare once n ≫ m, so adds pay this seldom.
-        h.estimate = Family::estimate(h.stats, register_count, q);
-      }
-      reg = rank;
+    if (Registers::template changes<P>(reg, rank)) change_register(reg, rank);
+  }
+  void change_register(std::uint8_t& reg, std::uint8_t rank) noexcept {
+    const std::uint8_t old = reg;
+    const std::uint8_t now = Registers::template update<P>(old, rank);
+    // Keep the summary current so estimate() is O(1). A merge leaves it
+    // stale; the first register change after that (a non-const path, so no
+    // race with readers) rebuilds it once, and later estimates are O(1)
+    // again. Until then a const estimate() recomputes without caching.
+    if (!histogram_valid_) rebuild_histogram();
+    dense_header& h = header();
+    --h.histogram[old];
+    ++h.histogram[now];
+    if constexpr (Registers::has_summary) Registers::template summary_change<P>(h.summary, old, now);
+    if constexpr (maintains_estimate) {
+      static_assert(std::is_same<Registers, detail::hll_registers>::value, "register_stats are of max registers");
+      // register_stats by its definition: C_0 loses the old value if it was
+      // 0, `weighted` loses 2^(q−old) for 1 ≤ old ≤ q (old < rank ≤ q + 1,
+      // so old ≤ q) and gains 2^(q−rank) unless rank = q + 1 (saturated).
+      // Integer arithmetic, so stats equals a recount exactly and the
+      // estimate below is bit for bit the one estimate_impl() computes.
+      constexpr unsigned q = max_rank - 1u;
+      if (old == 0)
+        --h.stats.zeros;
+      else
+        h.stats.weighted -= std::uint64_t{1} << (q - old);
+      if (now > q)
+        ++h.stats.saturated;
+      else
+        h.stats.weighted += std::uint64_t{1} << (q - now);
+      // O(1) apart from Ertl's σ/τ series (a few to ~20 steps while
+      // registers are still empty or saturated); register changes become
+      // rare once n ≫ m, so adds pay this seldom.
+      h.estimate = Family::estimate(h.stats, register_count, q);
     }
+    reg = now;
   }
 
   // Dense only.
   void rebuild_histogram() noexcept {
-    detail::kernels().register_histogram(dense_registers(), register_count, header().histogram.data());
+    Registers::histogram(dense_registers(), register_count, header().histogram.data());
     histogram_valid_ = true;
     summary_from_histogram();
   }
 
   // stats and estimate from a current histogram. O(q). Dense only.
   void summary_from_histogram() noexcept {
+    if constexpr (Registers::has_summary) header().summary = Registers::template summary_of<P>(header().histogram);
     if constexpr (maintains_estimate) {
       dense_header& h = header();
       h.stats = stats_of(h.histogram, max_rank - 1u);
@@ -1069,7 +1124,7 @@ class basic_sketch {
     keys += i;
     n -= i;
     if (n == 0) return;
-    if (!histogram_valid_ || n >= register_count / 4) {
+    if (Registers::has_bulk_max_update && (!histogram_valid_ || n >= register_count / 4)) {
       // Branch-free bulk update; the histogram is brought current once (also
       // after a merge left it stale, as add() does).
       k.xxh3_max_update(dense_registers(), P, keys, n, hasher_.seed());
@@ -1084,10 +1139,10 @@ class basic_sketch {
   }
 
   // Dense only.
-  register_histogram current_histogram() const noexcept {
+  histogram_type current_histogram() const noexcept {
     if (histogram_valid_) return header().histogram;
-    register_histogram h;
-    detail::kernels().register_histogram(dense_registers(), register_count, h.data());
+    histogram_type h;
+    Registers::histogram(dense_registers(), register_count, h.data());
     return h;
   }
 

@@ -58,7 +58,14 @@ class martingale {
   /// Serialised kind (docs/FORMAT.md): a martingale around kind 1 or 4.
   static constexpr std::uint8_t kind_id = 5;
 
-  explicit martingale(const hasher_type& hasher = hasher_type{}) : sketch_(hasher) {}
+  /// An empty martingale. Its sketch is made dense here (allocates m + the
+  /// summary; std::bad_alloc): HIP adds 1/p for every key that changes a
+  /// register, so each key must be judged, in arrival order, against the
+  /// current value of its register. A sparse sketch would need a token
+  /// lookup per key to tell (and its promotion replays sorted tokens: the
+  /// right registers, but a wrong martingale), so the martingale never lets
+  /// its sketch be sparse.
+  explicit martingale(const hasher_type& hasher = hasher_type{}) : sketch_(hasher) { sketch_.densify(); }
 
   /// Adds a key by the rules every sketch shares (detail/key_overloads.hpp;
   /// the same overloads as the wrapped sketch's add): integers but bool,
@@ -87,6 +94,8 @@ class martingale {
   /// hash4j adds 1/0 = +∞; we add 2^64 (the inverse of the smallest
   /// representable probability), so the estimate stays finite.
   void add_hash(const typename Sketch::hash_type& hash) noexcept {
+    // The sketch is dense (constructor, deserialize): traits::update never
+    // allocates.
     std::uint64_t before = 0, after = 0;
     const bool changed = traits::update(sketch_, hash, before, after);
     // Per-layout extra bookkeeping (DataSketches' HIP field, datasketches.hpp;
@@ -163,6 +172,7 @@ class martingale {
     if (stored != XXH64(data, covered, 0)) throw format_error("checksum mismatch (bytes damaged)");
     martingale out(expected);
     out.sketch_ = Sketch::deserialize(inner, length, expected);
+    out.sketch_.densify();  // an inner sparse image reads back sparse
     out.estimate_ = est;
     out.probability_ = prob;
     out.side_.lost();  // not in the serialised form
@@ -226,17 +236,23 @@ struct martingale_traits<basic_sketch<hll_family, P, H, A, leading_zeros_address
   }
 };
 
-/// UltraLogLog: ultraloglog's own per-register probabilities.
+/// UltraLogLog: ultraloglog's own per-register probabilities, read off the
+/// dense registers of its core before and after the key.
 template <unsigned P, class H, class A>
 struct martingale_traits<ultraloglog<P, H, A>> {
   using sketch = ultraloglog<P, H, A>;
   using side = martingale_no_side;
   static constexpr std::uint8_t inner_kind = sketch::kind_id;
   static bool update(sketch& s, std::uint64_t hash, std::uint64_t& before, std::uint64_t& after) noexcept {
-    const typename sketch::change c = s.update(hash);
-    if (c.before == c.after) return false;
-    before = sketch::scaled_change_probability(c.before);
-    after = sketch::scaled_change_probability(c.after);
+    std::size_t index;
+    std::uint8_t rank;
+    leading_zeros_addressing::locate<P>(hash, index, rank);
+    const std::uint8_t* regs = register_access::data(s.core_);  // dense: no allocation
+    const std::uint8_t old = regs[index];
+    if (!ull_registers::changes<P>(old, rank)) return false;
+    s.add_hash(hash);
+    before = sketch::scaled_change_probability(old);
+    after = sketch::scaled_change_probability(regs[index]);
     return true;
   }
 };
