@@ -44,6 +44,22 @@
 #include "hash.hpp"
 #include "key_traits.hpp"
 
+// Out-of-line paths of add() (issue 16, add <= 1.1x the XXH3 + max loop):
+// inlined, the register change (histogram, stats, estimate, ULL's running
+// sum) and the sparse insert took the registers of the caller's loop (g++ -O2
+// re-materialised XXH3's multiplier every key) and kept clang from inlining
+// add() at all. COLD: rarely taken once n >> m; NOINLINE: every sparse add.
+#if defined(__GNUC__) || defined(__clang__)
+#define HASHSKETCH_DETAIL_COLD __attribute__((noinline, cold))
+#define HASHSKETCH_DETAIL_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define HASHSKETCH_DETAIL_COLD __declspec(noinline)
+#define HASHSKETCH_DETAIL_NOINLINE __declspec(noinline)
+#else
+#define HASHSKETCH_DETAIL_COLD
+#define HASHSKETCH_DETAIL_NOINLINE
+#endif
+
 namespace hashsketch {
 
 /// A confidence interval around an estimate: lower ≤ estimate ≤ upper.
@@ -959,7 +975,7 @@ class basic_sketch {
     return owned;
   }
 
-  void add_token(std::uint32_t token) {
+  HASHSKETCH_DETAIL_NOINLINE void add_token(std::uint32_t token) {
     if (!detail::is_key_token(token)) return;  // the no-hash: no key, no register change
     tokens_.insert(token);
     if (tokens_.heap_bytes() > sparse_limit_bytes) promote();
@@ -1029,7 +1045,7 @@ class basic_sketch {
     std::uint8_t& reg = dense_.block[index];
     if (Registers::template changes<P>(reg, rank)) change_register(reg, rank);
   }
-  void change_register(std::uint8_t& reg, std::uint8_t rank) noexcept {
+  HASHSKETCH_DETAIL_COLD void change_register(std::uint8_t& reg, std::uint8_t rank) noexcept {
     const std::uint8_t old = reg;
     const std::uint8_t now = Registers::template update<P>(old, rank);
     // Keep the summary current so estimate() is O(1). A merge leaves it
