@@ -3,8 +3,10 @@
 // tokens), beside a baseline measured in the same run: reading the plain
 // version-1 image (read_native_dense + a copy of its m bytes, what
 // deserialize of encoding::dense costs). Target: dense_compact decoding
-// ≥ 500 MB/s of register output. Sizes are reported as counters
-// (bytes_per_register, bytes_per_key). Reproduce with
+// ≥ 500 MB/s of register output (CPU time: on a shared machine the wall
+// time also counts the other processes). Images are format version 3 (the
+// writers' version); sizes are reported as counters (bytes_per_register,
+// bytes_per_key). Reproduce with
 //   bin/hashsketch_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //     --benchmark_filter='BM_encodings_'
 #include <benchmark/benchmark.h>

@@ -730,10 +730,9 @@ class basic_sketch {
   // --- serialisation (docs/FORMAT.md) -------------------------------------
 
   /// The native binary format (docs/FORMAT.md) in encoding `e` (format.hpp).
-  /// The default stays encoding::dense in 0.2.0 (0.1's bytes, which the CLI's
-  /// saved files and existing byte comparisons rely on); pass automatic for
-  /// the smallest lossless one: a sparse
-  /// sketch's tokens (encoding::sparse, ≈ 2.0–2.9 bytes per key for
+  /// The default, automatic, is the smallest lossless one (since 0.2.0;
+  /// pass encoding::dense for the version-1 bytes 0.1 reads): a sparse
+  /// sketch's tokens (encoding::sparse, ≈ 2.0–3.0 bytes per key for
   /// 100 ≤ n ≤ 10^4), a dense sketch's registers as the smaller of dense and
   /// dense_compact. dense: format version 1, 24 + m + 8 bytes, the bytes
   /// hashsketch 0.1 writes and reads; dense_compact: the registers rANS-coded
@@ -742,7 +741,7 @@ class basic_sketch {
   /// dense sketch throws std::invalid_argument. Independent of the host;
   /// equal sketches in the same state give equal bytes. O(n) sparse, O(m)
   /// dense (automatic and dense_compact run the rANS coder, ≈ 200 MB/s).
-  std::vector<std::uint8_t> serialize(encoding e = encoding::dense) const {
+  std::vector<std::uint8_t> serialize(encoding e = encoding::automatic) const {
     if (is_sparse() && (e == encoding::automatic || e == encoding::sparse)) {
       std::vector<std::uint32_t> tokens;
       tokens.reserve(tokens_.count_distinct());

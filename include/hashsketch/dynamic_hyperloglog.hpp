@@ -231,12 +231,12 @@ class basic_dynamic_hyperloglog {
   // --- serialisation (docs/FORMAT.md) -------------------------------------
 
   /// The native format of hyperloglog<precision()>, byte for byte, in
-  /// encoding `e` (format.hpp; dense by default, automatic: the smallest lossless one).
-  std::vector<std::uint8_t> serialize(encoding e = encoding::dense) const {
+  /// encoding `e` (format.hpp; by default automatic, the smallest lossless one).
+  std::vector<std::uint8_t> serialize(encoding e = encoding::automatic) const {
     return visit([e](const auto& s) { return s.serialize(e); });
   }
   /// The plain dense image's size, 24 + m + 8 bytes: what
-  /// serialize() (dense) writes, and an upper bound of serialize(automatic).
+  /// serialize(encoding::dense) writes, and an upper bound of serialize().
   std::size_t serialized_size() const noexcept { return format::header_size + register_count() + format::checksum_size; }
 
   /// Reads what hyperloglog<P>::serialize() (any P in 4..16) or serialize()

@@ -1,7 +1,7 @@
 #ifndef HASHSKETCH_TESTS_FORMAT_CASES_HPP
 #define HASHSKETCH_TESTS_FORMAT_CASES_HPP
 
-// The states behind the version-2 golden files tests/data/format/*.hskt,
+// The states behind the version-2 and version-3 golden files tests/data/format/*.hskt (v3_*),
 // shared by their generator (tests/data/format/make_format_golden.cpp, run
 // by hand once per format version) and by tests/encodings_test.cpp, which
 // rebuilds every state from the same keys and requires (1) each golden file

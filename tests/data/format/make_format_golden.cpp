@@ -1,7 +1,10 @@
-// Writes the version-2 golden files tests/data/format/*.hskt (sparse and
-// dense_compact encodings) and the seed corpus of tests/fuzz/native_fuzz.cpp.
-// Not built by CMake: golden files are written once per format version and
-// never regenerated (that is their point). By hand, from the repository root:
+// Writes the golden files of today's coded encodings, tests/data/format/
+// v3_*.hskt (format version 3: sparse and dense_compact), and the seed
+// corpus of tests/fuzz/native_fuzz.cpp. The version-2 files (the same names
+// without v3_) were written by this program's version-2 ancestor and are
+// kept as they are. Not built by CMake: golden files are written once per
+// format version and never regenerated (that is their point). By hand, from
+// the repository root:
 //   g++ -std=c++17 -O2 -Iinclude -Itests tests/data/format/make_format_golden.cpp -o /tmp/make_format_golden
 //   /tmp/make_format_golden tests/data/format tests/fuzz/corpus/native_fuzz
 #include <cstdio>
@@ -31,17 +34,15 @@ int main(int argc, char** argv) {
   int failures = 0;
   format_cases::for_each_sparse_case([&](const char* name, const auto& id, const auto& tokens) {
     const auto bytes = hashsketch::detail::write_native(id, tokens.data(), tokens.size(), encoding::sparse);
-    failures += !write_file(golden + "/" + name, bytes);
-    failures += !write_file(corpus + "/" + name, bytes);
+    failures += !write_file(golden + "/v3_" + name, bytes);
+    failures += !write_file(corpus + "/v3_" + name, bytes);
   });
   format_cases::for_each_compact_case([&](const char* name, const auto& id, const auto& registers) {
     const auto bytes = hashsketch::detail::write_native(id, registers.data(), encoding::dense_compact);
-    failures += !write_file(golden + "/" + name, bytes);
-    // The corpus keeps the small ones (a fuzzer mutates small inputs best)
-    // and a version-1 image of the same registers.
-    if (bytes.size() <= 4096) failures += !write_file(corpus + "/" + name, bytes);
-    const auto dense = hashsketch::detail::write_native(id, registers.data(), encoding::dense);
-    if (dense.size() <= 4096) failures += !write_file(corpus + "/v1_" + name, dense);
+    failures += !write_file(golden + "/v3_" + name, bytes);
+    // The corpus keeps the small ones (a fuzzer mutates small inputs best);
+    // its version-1 images of the same registers are already there.
+    if (bytes.size() <= 4096) failures += !write_file(corpus + "/v3_" + name, bytes);
   });
   return failures == 0 ? 0 : 1;
 }
