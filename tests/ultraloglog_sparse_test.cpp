@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/random_keys.hpp"
 #include "support/splitmix64.hpp"
 #include "support/test_files.hpp"
 
@@ -28,12 +29,8 @@ using hashsketch_test::splitmix64;
 
 namespace {
 
-std::vector<std::uint64_t> hashes(std::uint64_t seed, std::size_t n) {
-  splitmix64 g{seed};
-  std::vector<std::uint64_t> out(n);
-  for (auto& h : out) h = g();
-  return out;
-}
+// n seeded 64-bit hashes (tests/support/random_keys.hpp).
+std::vector<std::uint64_t> hashes(std::uint64_t seed, std::size_t n) { return hashsketch_test::random_keys(n, seed); }
 
 // Hashes that share index26 values but differ in rank: index26 = x << 16
 // (the 16 low index bits zero, so at every P ≤ 16 the rank at P runs into

@@ -20,6 +20,7 @@
 // docs/performance.md ("Compile time") has the measured cost.
 
 #include "detail/kernel_sets.hpp"
+#include "detail/ull_kernel_sets.hpp"
 #include "detail/kernel_table.hpp"
 
 #endif  // HASHSKETCH_KERNELS_HPP

@@ -82,6 +82,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <type_traits>
@@ -176,8 +177,13 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   /// Replaces the contents with t[0..n), which must be ascending with
   /// distinct keys (max mode: strictly ascending index26 values; every-rank
   /// mode: strictly ascending tokens); std::invalid_argument otherwise, and
-  /// *this is then unchanged. Strong guarantee.
-  void assign_sorted(const std::uint32_t* t, std::size_t n);
+  /// *this is then unchanged. Strong guarantee. max_bytes: the heap the
+  /// caller allows (basic_sketch: its promotion limit); the buffer room is
+  /// cut to it when the code fits, so that tokens a live store held under
+  /// the limit (its buffer partly used) are held again under it after a
+  /// serialise / deserialise round trip.
+  void assign_sorted(const std::uint32_t* t, std::size_t n,
+                     std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
   /// Union: max mode: for each index26 the larger rank; every-rank mode: the
   /// union of the token sets. Strong guarantee. Merging a
@@ -279,7 +285,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   void insert_slow(std::uint32_t token);
   void flush_buffer() { absorb(nullptr, 0); }
   void absorb(const std::uint32_t* extra, std::size_t n_extra);
-  void rebuild(const std::uint32_t* t, std::size_t n);
+  void rebuild(const std::uint32_t* t, std::size_t n,
+               std::size_t max_words = std::numeric_limits<std::size_t>::max());
 
   // The buffer sorted, one token per key (max mode: the max rank), in out
   // (buffered_ words); returns how many. For the const readers.
@@ -596,7 +603,7 @@ inline unsigned token_rice_parameter(std::size_t n) noexcept {
 // guarantee). A first pass sums the code's length, so the block is
 // allocated once at its final size and written in one more pass.
 template <class A, bool K>
-void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n) {
+void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n, std::size_t max_words) {
   const unsigned k = n ? token_rice_parameter(n) : 0;
   const std::size_t low_words = (n * k + 31) / 32;
   // Bits of the unary stream: per token (gap >> k) + 1 + r + 1; and the
@@ -619,9 +626,14 @@ void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n) {
   const std::size_t stream_words = raw ? n : low_words + static_cast<std::size_t>((unary_bits + 31) / 32);
   const std::size_t buffer_at = raw ? n : stream_words + pad_words;
   const std::size_t bound = n + slack_words;
-  const std::size_t buffer_capacity = std::min<std::size_t>(bound - buffer_at, max_buffer);
+  std::size_t buffer_capacity = std::min<std::size_t>(bound - buffer_at, max_buffer);
   // Beyond max_buffer the block is cut to what is used.
-  const std::size_t capacity = buffer_at + buffer_capacity + slack_words < bound ? buffer_at + buffer_capacity : bound;
+  std::size_t capacity = buffer_at + buffer_capacity + slack_words < bound ? buffer_at + buffer_capacity : bound;
+  // The caller's limit (assign_sorted): less buffer room, never less code.
+  if (capacity > max_words && buffer_at < max_words && max_words >= slack_words) {  // never below a first block
+    capacity = max_words;
+    buffer_capacity = capacity - buffer_at;
+  }
   std::uint32_t* const block = word_traits::allocate(alloc(), capacity);
   if (raw) {
     if (n) std::memcpy(block, t, n * sizeof(std::uint32_t));
@@ -712,7 +724,7 @@ void token_store<A, K>::for_each(F&& f) const {
 }
 
 template <class A, bool K>
-void token_store<A, K>::assign_sorted(const std::uint32_t* t, std::size_t n) {
+void token_store<A, K>::assign_sorted(const std::uint32_t* t, std::size_t n, std::size_t max_bytes) {
   for (std::size_t i = 1; i < n; ++i)
     if (key_of(t[i - 1]) >= key_of(t[i]))
       throw std::invalid_argument(K ? "token_store::assign_sorted: tokens not strictly ascending"
@@ -721,7 +733,7 @@ void token_store<A, K>::assign_sorted(const std::uint32_t* t, std::size_t n) {
     clear();
     return;
   }
-  rebuild(t, n);
+  rebuild(t, n, max_bytes / sizeof(std::uint32_t));
   never_flushed_ = false;
 }
 
