@@ -85,6 +85,24 @@ TEST_CASE("xxh3_hasher(uint64) is XXH3-64 of the key's 8 little-endian bytes", "
   }
 }
 
+TEST_CASE("xxh3_hasher(bytes) equals XXH3_64bits_withSeed for every length 0..300 and seed", "[bytes][hash]") {
+  // The byte overload computes XXH3's 4..8 and 9..16-byte formulas inline;
+  // any other length calls xxhash.h. Random bytes at an odd offset, seeds
+  // that set every byte of the seed (the 4..8 formula byte-swaps its low half).
+  hashsketch_test::splitmix64 rng{300};
+  std::vector<unsigned char> bytes(400);
+  for (const std::uint64_t seed : {0ull, 1ull, 7ull, 0x123456789ABCDEFull, ~0ull}) {
+    const hashsketch::xxh3_hasher h(seed);
+    for (int rep = 0; rep < 50; ++rep) {
+      for (unsigned char& c : bytes) c = static_cast<unsigned char>(rng() >> 56);
+      for (std::size_t len = 0; len <= 300; ++len) {
+        INFO("seed " << seed << " length " << len);
+        REQUIRE(h(bytes.data() + 3, len) == XXH3_64bits_withSeed(bytes.data() + 3, len, seed));
+      }
+    }
+  }
+}
+
 namespace {
 // SMHasher's VerificationTest (Appleby, public domain): hash the keys {},
 // {0}, {0,1}, … {0..254} with seeds 256, 255, … 1, hash the 256 concatenated

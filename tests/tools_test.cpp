@@ -772,30 +772,6 @@ TEST_CASE("count --sketch ultraloglog; merge, estimate and info on saved ULL ske
 
 // --- round 4: the block scanner and the inline short-key hash ---------------
 
-#include "../tools/key_hash.hpp"
-
-TEST_CASE("the CLI's key_hasher equals xxh3_hasher for every length and seed", "[tools]") {
-  // key_hasher computes XXH3's 4..16-byte formulas inline; any other length
-  // goes to xxh3_hasher. Random bytes at odd offsets, lengths 0..300.
-  std::uint64_t state = 99;
-  std::vector<char> bytes(400);
-  for (const std::uint64_t seed : {0ull, 1ull, 7ull, 0x123456789ABCDEFull, ~0ull}) {
-    const hashsketch_cli::key_hasher fast(seed);
-    const hashsketch::xxh3_hasher reference(seed);
-    CHECK(fast.seed() == seed);
-    for (int rep = 0; rep < 50; ++rep) {
-      for (char& c : bytes) {
-        state = state * 6364136223846793005ull + 1442695040888963407ull;
-        c = static_cast<char>(state >> 56);
-      }
-      for (std::size_t len = 0; len <= 300; ++len) {
-        INFO("seed " << seed << " length " << len);
-        REQUIRE(fast(bytes.data() + 3, len) == reference(bytes.data() + 3, len));
-      }
-    }
-  }
-}
-
 #ifdef HASHSKETCH_TOOLS_BUILT
 
 TEST_CASE("the slab scanner under every instruction set, at its boundaries", "[tools]") {

@@ -12,7 +12,6 @@
 #include "any_sketch.hpp"
 #include "cli.hpp"
 #include "exact_count.hpp"
-#include "key_hash.hpp"
 #include "parallel_scan.hpp"
 #include "scanner.hpp"
 
@@ -47,7 +46,7 @@ class count_sink {
  private:
   static constexpr std::size_t batch_size = 512;
   any_sketch& sketch_;
-  key_hasher hasher_;  // = xxh3_hasher(seed), short keys inline
+  hashsketch::xxh3_hasher hasher_;  // short keys inline (hash.hpp)
   exact_distinct_counter* exact_;
   std::uint64_t batch_[batch_size];
   std::size_t n_ = 0;

@@ -9,7 +9,6 @@
 #include <hashsketch/sampler.hpp>
 
 #include "cli.hpp"
-#include "key_hash.hpp"
 #include "parallel_scan.hpp"
 #include "scanner.hpp"
 
@@ -25,8 +24,8 @@ class sample_sink {
   explicit sample_sink(const hashsketch::hash_sampler& sampler, ordered_writer* ordered = nullptr)
       : sampler_(sampler), hasher_(sampler.seed()), ordered_(ordered), out_(buffer_size) {}
   void line(const char* lb, const char* le, const char* kb, const char* ke) {
-    // selects(kb, size) is selects_hash(XXH3-64(key, seed)); key_hasher is
-    // that XXH3 with the short keys inline.
+    // selects(kb, size) is selects_hash(XXH3-64(key, seed)), the hash of
+    // the sampler's own xxh3_hasher.
     if (!sampler_.selects_hash(hasher_(kb, static_cast<std::size_t>(ke - kb)))) return;
     ++selected_;
     const std::size_t n = static_cast<std::size_t>(le - lb);
@@ -60,7 +59,7 @@ class sample_sink {
  private:
   static constexpr std::size_t buffer_size = std::size_t{1} << 20;
   const hashsketch::hash_sampler& sampler_;
-  key_hasher hasher_;
+  hashsketch::xxh3_hasher hasher_;
   ordered_writer* ordered_;
   std::vector<char> out_;
   std::size_t used_ = 0;

@@ -65,7 +65,40 @@ struct xxh3_hasher {
   constexpr std::uint64_t seed() const noexcept { return seed_; }
 
   /// XXH3-64 of [data, data + size) with this seed.
+  ///
+  /// Keys of 4..16 bytes (user ids, IPv4/IPv6 text, hostnames' labels, web
+  /// log fields) take XXH3's two short formulas inline (xxhash.h v0.8:
+  /// XXH3_len_4to8_64b ending in XXH3_rrmxmx, XXH3_len_9to16_64b ending in
+  /// XXH3_avalanche), with the seed's part of the 4..8 one precomputed in the
+  /// constructor. Why: XXH3_64bits_withSeed holds every length's path (up to
+  /// the 240+ byte loop), so it is not inlined and tests the length again
+  /// inside: a quarter of `hashsketch count -f 3`'s CPU time on a web log,
+  /// whose keys are 8-9 bytes. Other lengths call XXH3_64bits_withSeed.
+  /// tests/bytes_test.cpp checks equality with it for every length 0..300.
   HASHSKETCH_FORCE_INLINE result_type operator()(const void* data, std::size_t size) const noexcept {
+#if defined(__SIZEOF_INT128__)
+    if (size - 4u <= 12u) {  // 4..16 bytes (size < 4 wraps around to a large value)
+      const unsigned char* p = static_cast<const unsigned char*>(data);
+      if (size <= 8) {
+        const std::uint64_t first = detail::load_le32(p);
+        const std::uint64_t last = detail::load_le32(p + size - 4);
+        std::uint64_t x = (last + (first << 32)) ^ flip8_;
+        x ^= rotl(x, 49) ^ rotl(x, 24);
+        x *= rrmxmx_multiplier;
+        x ^= (x >> 35) + size;
+        x *= rrmxmx_multiplier;
+        return x ^ (x >> 28);
+      }
+      const std::uint64_t a = detail::load_le64(p) ^ (secret_24_xor_32 + seed_);
+      const std::uint64_t b = detail::load_le64(p + size - 8) ^ (secret_40_xor_48 - seed_);
+      __extension__ using u128 = unsigned __int128;  // __extension__: no -Wpedantic warning
+      const u128 product = static_cast<u128>(a) * b;
+      std::uint64_t acc = size + bswap64(a) + b + (static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64));
+      acc ^= acc >> 37;
+      acc *= avalanche_multiplier;
+      return acc ^ (acc >> 32);
+    }
+#endif
     return XXH3_64bits_withSeed(data, size, seed_);
   }
   result_type operator()(std::string_view key) const noexcept { return (*this)(key.data(), key.size()); }
@@ -93,12 +126,26 @@ struct xxh3_hasher {
   friend constexpr bool operator!=(const xxh3_hasher& a, const xxh3_hasher& b) noexcept { return !(a == b); }
 
  private:
-  // XXH3_rrmxmx's multiplier (xxhash.h v0.8).
+  // XXH3_rrmxmx's multiplier and XXH3_avalanche's (XXH_PRIME_MX1) (xxhash.h v0.8).
   static constexpr std::uint64_t rrmxmx_multiplier = 0x9FB21C651E98DF25ULL;
+  static constexpr std::uint64_t avalanche_multiplier = 0x165667919E3779F9ULL;
   // Bytes 8..15 XOR bytes 16..23 of XXH3's default secret (XXH3_kSecret),
-  // each read as a little-endian 64-bit word.
+  // each read as a little-endian 64-bit word; likewise 24..31 ^ 32..39 and
+  // 40..47 ^ 48..55 (XXH3_len_9to16_64b's two bitflips before the seed).
+  // (tests/bytes_test.cpp: every length 0..300 equals XXH3_64bits_withSeed.)
   static constexpr std::uint64_t secret_8_xor_16 = 0xC73AB174C5ECD5A2ULL;
+  static constexpr std::uint64_t secret_24_xor_32 = 0x6782737BEA4239B9ULL;
+  static constexpr std::uint64_t secret_40_xor_48 = 0xAF56BC3B0996523AULL;
   static constexpr std::uint64_t rotl(std::uint64_t v, unsigned r) noexcept { return (v << r) | (v >> (64u - r)); }
+  static std::uint64_t bswap64(std::uint64_t v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_bswap64(v);
+#else
+    std::uint64_t r = 0;
+    for (int i = 0; i < 8; ++i) r = (r << 8) | ((v >> (8 * i)) & 0xFFu);
+    return r;
+#endif
+  }
   // XXH3_len_4to8_64b's `bitflip` for this seed: the seed with the byte swap
   // of its low 32 bits xored into its high half, subtracted from the secret's part.
   static constexpr std::uint64_t len8_flip(std::uint64_t seed) noexcept {
