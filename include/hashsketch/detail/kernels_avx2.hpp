@@ -136,15 +136,7 @@ inline void stats_avx2_impl(const std::uint8_t* a, const std::uint8_t* b, std::s
   std::uint64_t zeros = avx2_hsum64(acc.zeros);
   weighted -= zeros << q;  // empty registers were counted as 2^q
   std::uint64_t saturated = avx2_hsum64(acc.saturated);
-  register_stats tail;
-  if (Merge)
-    merge_stats_scalar(a + i, b + i, n - i, q, &tail);
-  else
-    register_stats_scalar(a + i, n - i, q, &tail);
-  zeros += tail.zeros;
-  saturated += tail.saturated;
-  weighted += tail.weighted;
-  *out = register_stats{static_cast<std::uint32_t>(zeros), static_cast<std::uint32_t>(saturated), weighted};
+  *out = stats_finish_scalar<Merge>(a, b, i, n, q, zeros, saturated, weighted);
 }
 
 HASHSKETCH_TARGET("avx2")
@@ -266,13 +258,7 @@ inline void stats_avx2_pruned(const std::uint8_t* a, const std::uint8_t* b, std:
                     : avx2_pruned_block<3, Merge, false>(pa, pb, len, hi, zeros);
     weighted += sum << (q - hi);
   }
-  register_stats tail;
-  if (Merge)
-    merge_stats_scalar(a + whole, b + whole, n - whole, q, &tail);
-  else
-    register_stats_scalar(a + whole, n - whole, q, &tail);
-  *out = register_stats{static_cast<std::uint32_t>(zeros + tail.zeros),
-                        static_cast<std::uint32_t>(saturated + tail.saturated), weighted + tail.weighted};
+  *out = stats_finish_scalar<Merge>(a, b, whole, n, q, zeros, saturated, weighted);
 }
 
 inline void register_stats_avx2(const std::uint8_t* regs, std::size_t n, unsigned q, register_stats* out) noexcept {

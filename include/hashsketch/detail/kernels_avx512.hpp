@@ -339,13 +339,7 @@ inline void stats_avx512_pruned(const std::uint8_t* a, const std::uint8_t* b, st
                     : avx512_pruned_block<3, Merge, false>(pa, pb, len, hi);
     weighted += sum << (q - hi);
   }
-  register_stats tail;
-  if (Merge)
-    merge_stats_scalar(a + whole, b + whole, n - whole, q, &tail);
-  else
-    register_stats_scalar(a + whole, n - whole, q, &tail);
-  *out = register_stats{static_cast<std::uint32_t>(zeros + tail.zeros),
-                        static_cast<std::uint32_t>(saturated + tail.saturated), weighted + tail.weighted};
+  *out = stats_finish_scalar<Merge>(a, b, whole, n, q, zeros, saturated, weighted);
 }
 
 inline void register_stats_avx512bw(const std::uint8_t* regs, std::size_t n, unsigned q,

@@ -90,14 +90,7 @@ inline void stats_neon_impl(const std::uint8_t* a, const std::uint8_t* b, std::s
   }
   std::uint64_t weighted = 0;
   for (unsigned j = 0; j < groups; ++j) weighted += vaddvq_u64(acc[j]) << (8 * j);
-  register_stats tail;
-  if (Merge)
-    merge_stats_scalar(a + i, b + i, n - i, q, &tail);
-  else
-    register_stats_scalar(a + i, n - i, q, &tail);
-  *out = register_stats{static_cast<std::uint32_t>(vaddvq_u64(zeros) + tail.zeros),
-                        static_cast<std::uint32_t>(vaddvq_u64(saturated) + tail.saturated),
-                        weighted + tail.weighted};
+  *out = stats_finish_scalar<Merge>(a, b, i, n, q, vaddvq_u64(zeros), vaddvq_u64(saturated), weighted);
 }
 
 inline void register_stats_neon(const std::uint8_t* regs, std::size_t n, unsigned q, register_stats* out) noexcept {

@@ -114,6 +114,23 @@ inline void merge_stats_scalar(const std::uint8_t* a, const std::uint8_t* b, std
   *out = register_stats{zeros, saturated, weighted};
 }
 
+/// The last step of every SIMD stats pass (one place, so every kernel set
+/// finishes alike): the scalar reference over the registers the vector loop
+/// left, [from, n) of a (of max(a, b) when Merge), added to the vector part's
+/// counts. b is not read unless Merge.
+template <bool Merge>
+inline register_stats stats_finish_scalar(const std::uint8_t* a, const std::uint8_t* b, std::size_t from,
+                                          std::size_t n, unsigned q, std::uint64_t zeros,
+                                          std::uint64_t saturated, std::uint64_t weighted) noexcept {
+  register_stats tail;
+  if (Merge)
+    merge_stats_scalar(a + from, b + from, n - from, q, &tail);
+  else
+    register_stats_scalar(a + from, n - from, q, &tail);
+  return register_stats{static_cast<std::uint32_t>(zeros + tail.zeros),
+                        static_cast<std::uint32_t>(saturated + tail.saturated), weighted + tail.weighted};
+}
+
 // --- XXH3-64 of 8-byte keys ------------------------------------------------
 //
 // For an input of 4..8 bytes XXH3-64 (xxhash.h v0.8, XXH3_len_4to8_64b and
