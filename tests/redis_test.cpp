@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -432,5 +433,47 @@ TEST_CASE("redis_cardinality equals Redis's loop on every kind of histogram", "[
     const auto view = s.registers();
     for (std::size_t i = 0; i < view.size(); ++i) ++h[view[i]];
     CHECK(cached == redis_cardinality_reference(h));
+  }
+}
+
+namespace {
+// An allocator whose memory arrives filled with 0xA5 (a register value above
+// any layout's largest rank), so a reader that relied on zeroed registers
+// without zeroing them shows it: from_redis skips the zero fill for dense
+// strings only (register_access::data_for_overwrite).
+template <class T>
+struct poisoning_allocator {
+  using value_type = T;
+  poisoning_allocator() = default;
+  template <class U>
+  poisoning_allocator(const poisoning_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    T* p = std::allocator<T>{}.allocate(n);
+    std::memset(static_cast<void*>(p), 0xA5, n * sizeof(T));
+    return p;
+  }
+  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>{}.deallocate(p, n); }
+  friend bool operator==(const poisoning_allocator&, const poisoning_allocator&) noexcept { return true; }
+  friend bool operator!=(const poisoning_allocator&, const poisoning_allocator&) noexcept { return false; }
+};
+}  // namespace
+
+TEST_CASE("from_redis writes every register (dense strings skip the zero fill, sparse ones do not)", "[redis]") {
+  using poisoned_t = hashsketch::basic_redis_hyperloglog<poisoning_allocator<std::uint8_t>>;
+  for (std::size_t n : {0u, 1u, 10u, 1000u, 20000u}) {
+    INFO("n = " << n);
+    const redis_hyperloglog s = random_sketch(n, 77 + n);
+    redis_hyperloglog dense_copy = s;  // the estimate of the same registers, dense
+    dense_copy.densify();
+    const auto source = s.registers();
+    for (const redis_encoding e : {redis_encoding::dense, redis_encoding::sparse}) {
+      if (e == redis_encoding::sparse && n == 20000) continue;  // some register may pass 32
+      INFO("encoding " << (e == redis_encoding::dense ? "dense" : "sparse"));
+      const poisoned_t r = hashsketch::from_redis(to_redis(s, e), poisoning_allocator<std::uint8_t>{});
+      const auto read = r.registers();
+      REQUIRE(read.size() == source.size());
+      CHECK(std::equal(read.begin(), read.end(), source.begin()));
+      CHECK(r.estimate() == dense_copy.estimate());
+    }
   }
 }
