@@ -585,7 +585,7 @@ class datasketches_hip_state {
   void on_key(const murmur3_128_hash& hash, bool changed, double probability_before) noexcept {
     if (hash.none || !valid_) return;
     if (promoted_) {
-      if (changed) hip_ += 1.0 / (probability_before > 0 ? probability_before : 0x1p-64);
+      if (changed) hip_ += martingale_increment(probability_before);
       return;
     }
     std::size_t index;

@@ -43,7 +43,16 @@ namespace hashsketch {
 namespace detail {
 template <class Sketch>
 struct martingale_traits;
+
+/// The martingale (HIP) increment of a key that changed the sketch: 1/p, p
+/// the state-change probability just before it (Ting 2014). A saturated
+/// sketch's p = 0 counts as 2^−64, the smallest step of p, so the estimate
+/// stays finite. One definition for martingale<S> and DataSketches' HIP
+/// accumulator (datasketches.hpp), which must add bit-identical terms.
+inline double martingale_increment(double probability_before) noexcept {
+  return 1.0 / (probability_before > 0 ? probability_before : 0x1p-64);
 }
+}  // namespace detail
 
 /// The martingale estimator over Sketch = hyperloglog<P, H, A> (default
 /// layout), ultraloglog<P, H, A>, or datasketches_hyperloglog<P> (with
@@ -102,7 +111,7 @@ class martingale {
     // nothing for the others), told the probability before this key.
     side_.on_key(hash, changed, probability_);
     if (!changed) return;
-    estimate_ += 1.0 / (probability_ > 0 ? probability_ : 0x1p-64);
+    estimate_ += detail::martingale_increment(probability_);
     probability_ -= static_cast<double>(before - after) * 0x1p-64;
     if (probability_ <= 0) probability_ = 0;
   }
