@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/precisions.hpp"
 #include "support/splitmix64.hpp"
 
 namespace {
@@ -96,7 +97,7 @@ void slice_of(overlap mode, unsigned t, unsigned threads, std::size_t n, std::si
 }  // namespace
 
 TEMPLATE_TEST_CASE_SIG("concurrent adds from 1..8 threads equal one hyperloglog fed every key", "[concurrent]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   using concurrent = hashsketch::concurrent_hyperloglog<P>;
   // Enough keys to fill the small sketches many times over (heavy contention
   // on few words at P = 4) and a good part of the large ones.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/precisions.hpp"
 #include "support/random_keys.hpp"
 #include "support/splitmix64.hpp"
 
@@ -93,7 +94,7 @@ TEST_CASE("dynamic_hyperloglog checks its precision at run time", "[dynamic]") {
 }
 
 TEMPLATE_TEST_CASE_SIG("dynamic_hyperloglog(P) is hyperloglog<P>: registers, estimates, interval, bytes",
-                       "[dynamic]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       "[dynamic]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   const auto keys = random_keys(3 * (std::size_t{1} << P) + 500, 10 + P);
   for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{99}}) {
     dynamic_hyperloglog d(P, seed);

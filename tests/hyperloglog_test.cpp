@@ -19,6 +19,7 @@
 
 #include "data/golden_cases.hpp"
 #include "hashsketch_catch.hpp"
+#include "support/precisions.hpp"
 #include "support/splitmix64.hpp"
 
 using hashsketch::format_error;
@@ -151,8 +152,7 @@ TEST_CASE("the estimators' power-of-two scaling equals std::ldexp bit for bit", 
   }
 }
 
-TEMPLATE_TEST_CASE_SIG("hyperloglog static properties", "[hyperloglog]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10,
-                       11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("hyperloglog static properties", "[hyperloglog]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   using S = hyperloglog<P>;
   STATIC_REQUIRE(S::precision == P);
   STATIC_REQUIRE(S::register_count == (std::size_t{1} << P));
@@ -172,7 +172,7 @@ TEMPLATE_TEST_CASE_SIG("hyperloglog static properties", "[hyperloglog]", ((unsig
 // ---------------------------------------------------------------------------
 
 TEMPLATE_TEST_CASE_SIG("add_hash follows the top-bits / leading-zeros mapping", "[hyperloglog][add]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   for (std::uint64_t h : edge_hashes(200, 11 + P)) {
     hyperloglog<P> s;
     s.add_hash(h);
@@ -199,7 +199,7 @@ TEMPLATE_TEST_CASE_SIG("add_hash follows the top-bits / leading-zeros mapping", 
 }
 
 TEMPLATE_TEST_CASE_SIG("add(uint64), add(string_view), add(bytes) and add_hash agree", "[hyperloglog][add]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{0x5eed}}) {
     const xxh3_hasher hasher(seed);
     hyperloglog<P> by_int{hasher}, by_view{hasher}, by_bytes{hasher}, by_hash{hasher};
@@ -234,8 +234,7 @@ TEMPLATE_TEST_CASE_SIG("add(uint64), add(string_view), add(bytes) and add_hash a
   CHECK(literal == reference);
 }
 
-TEMPLATE_TEST_CASE_SIG("add_many equals n calls of add", "[hyperloglog][add]", ((unsigned P), P), 4, 5, 6, 7, 8, 9,
-                       10, 11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("add_many equals n calls of add", "[hyperloglog][add]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   const auto keys = random_keys(70000, 17 + P);
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{7}, std::size_t{8},
                         std::size_t{31}, std::size_t{33}, std::size_t{1000}, std::size_t{70000}}) {
@@ -268,7 +267,7 @@ double recomputed_estimate(const hyperloglog<P>& s) {
 }
 
 TEMPLATE_TEST_CASE_SIG("the maintained histogram and estimate stay current through add, merge, refresh, clear, copy",
-                       "[hyperloglog][refresh]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       "[hyperloglog][refresh]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   // The dense state's maintained summary (the sparse state has none to
   // keep: tests/sparse_test.cpp covers its refresh()/current()).
   hyperloglog<P> s;
@@ -341,7 +340,7 @@ TEMPLATE_TEST_CASE_SIG("the maintained histogram and estimate stay current throu
 // add, for both estimators and the interval. The reference is a stale copy
 // (merged into an empty sketch), whose estimate() recomputes from one pass.
 TEMPLATE_TEST_CASE_SIG("the estimate kept current by add() equals the recomputed one after every add",
-                       "[hyperloglog][refresh]", ((unsigned P), P), 4, 6, 8, 10, 12, 14, 16) {
+                       "[hyperloglog][refresh]", ((unsigned P), P), HASHSKETCH_TEST_EVEN_PRECISIONS) {
   constexpr std::size_t m = hyperloglog<P>::register_count;
   hyperloglog<P> s;
   s.densify();  // the dense state's maintained estimate
@@ -407,8 +406,7 @@ TEST_CASE("a converted sketch carries the histogram and recomputes its own famil
 // Merging
 // ---------------------------------------------------------------------------
 
-TEMPLATE_TEST_CASE_SIG("merge(A, B) equals the sketch of A ∪ B", "[hyperloglog][merge]", ((unsigned P), P), 4, 5, 6,
-                       7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("merge(A, B) equals the sketch of A ∪ B", "[hyperloglog][merge]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   // A and B overlap in 2000 keys; sizes straddle m so some registers are set
   // only in A, only in B, in both with either larger.
   auto a_keys = random_keys(5000 + (std::size_t{1} << P), 100 + P);
@@ -461,8 +459,7 @@ TEMPLATE_TEST_CASE_SIG("merge(A, B) equals the sketch of A ∪ B", "[hyperloglog
   }
 }
 
-TEMPLATE_TEST_CASE_SIG("sketches with different seeds do not merge", "[hyperloglog][merge]", ((unsigned P), P), 4,
-                       5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("sketches with different seeds do not merge", "[hyperloglog][merge]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   const auto keys = random_keys(1000, 7);
   hyperloglog<P> a = sketch_of_keys<P>(keys, 1);
   const hyperloglog<P> b = sketch_of_keys<P>(keys, 2);
@@ -522,8 +519,7 @@ void check_merge_finer(const std::vector<std::uint64_t>& coarse_hashes, const st
 
 }  // namespace
 
-TEMPLATE_TEST_CASE_SIG("reduce<Q>() equals the sketch built at Q", "[hyperloglog][reduce]", ((unsigned P), P), 4, 5,
-                       6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("reduce<Q>() equals the sketch built at Q", "[hyperloglog][reduce]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   // Sizes from nearly empty to saturated at P, with the rank-edge hashes.
   for (std::size_t n : {std::size_t{5}, std::size_t{1} << P, std::size_t{20} << P}) {
     const auto hashes = edge_hashes(n, 1000 + P + n);
@@ -537,7 +533,7 @@ TEMPLATE_TEST_CASE_SIG("reduce<Q>() equals the sketch built at Q", "[hyperloglog
 }
 
 TEMPLATE_TEST_CASE_SIG("merging a finer sketch equals merging its reduction", "[hyperloglog][reduce]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS_BELOW_16) {
   const auto coarse = edge_hashes(std::size_t{1} << P, 3000 + P);
   const auto fine = edge_hashes(std::size_t{4} << P, 4000 + P);
   check_merge_finer<P, P + 1>(coarse, fine);
@@ -550,7 +546,7 @@ TEMPLATE_TEST_CASE_SIG("merging a finer sketch equals merging its reduction", "[
 // ---------------------------------------------------------------------------
 
 TEMPLATE_TEST_CASE_SIG("a fully saturated sketch has a finite estimate", "[hyperloglog][estimate]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   // hash = index << (64 − P) leaves every bit below the index zero: rank 65 − P,
   // the cap. Ertl's formula tends to +∞ there (found by datasketches_fuzz); the
   // library returns the largest value the registers express, α_m·m·2^(65−P).
@@ -568,8 +564,7 @@ TEMPLATE_TEST_CASE_SIG("a fully saturated sketch has a finite estimate", "[hyper
   CHECK(hyperloglog<P>::deserialize(bytes.data(), bytes.size()).estimate() == expected);
 }
 
-TEMPLATE_TEST_CASE_SIG("empty and clear", "[hyperloglog]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-                       15, 16) {
+TEMPLATE_TEST_CASE_SIG("empty and clear", "[hyperloglog]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   hyperloglog<P> s{xxh3_hasher(5)};
   const hyperloglog<P> fresh{xxh3_hasher(5)};
   CHECK(s.empty());
@@ -600,8 +595,7 @@ TEMPLATE_TEST_CASE_SIG("empty and clear", "[hyperloglog]", ((unsigned P), P), 4,
   CHECK(e1.estimate() == 0.0);
 }
 
-TEMPLATE_TEST_CASE_SIG("confidence_interval", "[hyperloglog][interval]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11,
-                       12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("confidence_interval", "[hyperloglog][interval]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   hyperloglog<P> s;
   for (double bad : {0.0, 1.0, -0.5, 1.5, std::numeric_limits<double>::quiet_NaN(),
                      std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
@@ -654,7 +648,7 @@ TEMPLATE_TEST_CASE_SIG("confidence_interval", "[hyperloglog][interval]", ((unsig
 // ---------------------------------------------------------------------------
 
 TEMPLATE_TEST_CASE_SIG("serialize writes the documented layout and round-trips byte-exact", "[hyperloglog][format]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{0x0123456789ABCDEFull}}) {
     for (std::size_t n : {std::size_t{0}, std::size_t{3}, std::size_t{30} << P}) {
       auto s = sketch_of_keys<P>(random_keys(n, 500 + P), seed);
@@ -766,7 +760,7 @@ std::vector<std::size_t> truncations_accepted(const std::vector<std::uint8_t>& b
 }  // namespace
 
 TEMPLATE_TEST_CASE_SIG("every single-byte corruption and every truncation throws format_error",
-                       "[hyperloglog][format]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       "[hyperloglog][format]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   auto s = sketch_of_keys<P>(random_keys(std::size_t{3} << P, 900 + P));
   s.add_hash(0);
   const auto bytes = s.serialize(hashsketch::encoding::dense);
@@ -812,8 +806,7 @@ TEMPLATE_TEST_CASE_SIG("every single-byte corruption and every truncation throws
   CHECK(format_error_of<P>(bytes).empty());
 }
 
-TEMPLATE_TEST_CASE_SIG("deserialize names each defect", "[hyperloglog][format]", ((unsigned P), P), 4, 5, 6, 7, 8, 9,
-                       10, 11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("deserialize names each defect", "[hyperloglog][format]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   const auto s = sketch_of_keys<P>(random_keys(std::size_t{2} << P, 1234));
   const auto good = s.serialize(hashsketch::encoding::dense);
   REQUIRE(format_error_of<P>(good).empty());

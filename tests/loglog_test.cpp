@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/precisions.hpp"
 
 namespace hs = hashsketch;
 
@@ -315,8 +316,7 @@ TEST_CASE("merge and reduce are the shared core's", "[loglog]") {
   CHECK_THROWS_AS(c.merge(other), hs::incompatible_sketch_error);
 }
 
-TEMPLATE_TEST_CASE_SIG("round trip and merge at every precision", "[loglog]", ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10,
-                       11, 12, 13, 14, 15, 16) {
+TEMPLATE_TEST_CASE_SIG("round trip and merge at every precision", "[loglog]", ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   hs::superloglog<P> a;
   hs::superloglog<P> b;
   hs::superloglog<P> all;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/precisions.hpp"
 #include "support/splitmix64.hpp"
 
 namespace hs = hashsketch;
@@ -78,7 +79,7 @@ void check_datasketches_layout() {
 }  // namespace
 
 TEMPLATE_TEST_CASE_SIG("locate_token<P>(token(h)) == locate<P>(h) for every layout", "[sparse][addressing]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   SECTION("default layout (top bits / leading zeros)") { check_u64_layout<hs::leading_zeros_addressing, P>(); }
   SECTION("Redis layout (low bits / trailing zeros)") { check_u64_layout<hs::redis_addressing, P>(); }
   SECTION("DataSketches layout (low bits of h1 / leading zeros of h2)") { check_datasketches_layout<P>(); }

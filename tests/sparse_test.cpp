@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/precisions.hpp"
 #include "support/random_keys.hpp"
 #include "support/splitmix64.hpp"
 
@@ -119,7 +120,7 @@ using presto_layout = hs::hyperloglog<P, hs::presto_hasher>;
 }  // namespace
 
 TEMPLATE_TEST_CASE_SIG("promotion sparse → dense is lossless, every layout and family", "[sparse][promotion]",
-                       ((unsigned P), P), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16) {
+                       ((unsigned P), P), HASHSKETCH_TEST_PRECISIONS) {
   SECTION("hyperloglog, default layout") { check_promotion_lossless<hs::hyperloglog<P>>(P); }
   SECTION("loglog") { check_promotion_lossless<hs::loglog<P>>(100 + P); }
   SECTION("superloglog") { check_promotion_lossless<hs::superloglog<P>>(200 + P); }
@@ -209,8 +210,7 @@ void check_state_pairs(std::uint64_t seed) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE_SIG("merge, union, merge_all, reduce across every state pair", "[sparse][merge]", ((unsigned P), P),
-                       4, 6, 8, 10, 12, 14, 16) {
+TEMPLATE_TEST_CASE_SIG("merge, union, merge_all, reduce across every state pair", "[sparse][merge]", ((unsigned P), P), HASHSKETCH_TEST_EVEN_PRECISIONS) {
   SECTION("hyperloglog") { check_state_pairs<hs::hyperloglog<P>>(1000 + P); }
   SECTION("superloglog") { check_state_pairs<hs::superloglog<P>>(2000 + P); }
   SECTION("Redis layout") { check_state_pairs<redis_layout<P>>(3000 + P); }
