@@ -233,8 +233,7 @@ inline void ull_merge_neon(std::uint8_t* dst, const std::uint8_t* src, std::size
 }
 #endif  // HASHSKETCH_ARCH_AARCH64
 
-/// The set named `name` ("scalar", "sse2", "avx2", "avx512", "neon") if this
-/// build has it and this CPU runs it, else nullptr (tests compare each with
+/// Declared and documented in ull_kernels.hpp (tests compare each set with
 /// the scalar one).
 HASHSKETCH_KERNELS_API const ull_kernel_table* ull_kernels_for(const char* name) noexcept {
   static const ull_kernel_table scalar{"scalar", &ull_merge_scalar, &ull_histogram_scalar, &ull_pass_scalar, false};
@@ -252,15 +251,6 @@ HASHSKETCH_KERNELS_API const ull_kernel_table* ull_kernels_for(const char* name)
   if (std::strcmp(name, "neon") == 0) return &neon;
 #endif
   return nullptr;
-}
-
-/// The set matching the main kernel table's instruction set (chosen once).
-HASHSKETCH_KERNELS_API const ull_kernel_table& ull_kernels() noexcept {
-  static const ull_kernel_table& table = [] () -> const ull_kernel_table& {
-    const ull_kernel_table* t = ull_kernels_for(kernels().isa);
-    return t != nullptr ? *t : *ull_kernels_for("scalar");
-  }();
-  return table;
 }
 
 }  // namespace detail
