@@ -3,13 +3,18 @@
 // orders (isa_pin_odr_test and isa_pin_odr_test_reversed, see the .cmake).
 // Each TU must keep its own choice. Before pinned builds had their own
 // symbols, kernels() and active_isa() were one inline function per program,
-// and whichever TU the linker took first decided for both.
+// and whichever TU the linker took first decided for both. The same held for
+// UltraLogLog: ull_kernels() and the ultraloglog class were outside the
+// pinned namespace, so both TUs shared one ull_kernels() (one cached set) and
+// one ultraloglog<12>::merge.
 #define HASHSKETCH_PIN_ISA scalar
 #include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/ultraloglog.hpp>
 
 #include <cstdint>
 #include <string>
 #include <typeinfo>
+#include <vector>
 
 #include "hashsketch_catch.hpp"
 
@@ -17,11 +22,15 @@ namespace isa_odr {
 extern const char* (*volatile unpinned_active_isa)();
 extern bool (*volatile unpinned_force_isa)(const char*);
 extern const hashsketch::detail::kernel_table& (*volatile unpinned_kernels)();
+extern const hashsketch::detail::ull_kernel_table& (*volatile unpinned_ull_kernels)();
 const char* unpinned_sketch_type();
+const char* unpinned_ull_sketch_type();
 double unpinned_merge_estimate();
+std::vector<std::uint8_t> unpinned_ull_merge(double& estimate);
 
 const char* (*volatile pinned_active_isa)() = &hashsketch::active_isa;
 const hashsketch::detail::kernel_table& (*volatile pinned_kernels)() = &hashsketch::detail::kernels;
+const hashsketch::detail::ull_kernel_table& (*volatile pinned_ull_kernels)() = &hashsketch::detail::ull_kernels;
 }  // namespace isa_odr
 
 TEST_CASE("a pinned and an unpinned TU in one program each keep their kernel set") {
@@ -49,5 +58,33 @@ TEST_CASE("a pinned and an unpinned TU in one program each keep their kernel set
   for (std::uint64_t i = 2500; i < 7500; ++i) b.add(i);
   a.merge(b);
   CHECK(a.estimate() == isa_odr::unpinned_merge_estimate());
+  CHECK(isa_odr::unpinned_force_isa(nullptr));
+}
+
+TEST_CASE("UltraLogLog in a pinned and an unpinned TU: each uses its own union kernels") {
+  const char* other = nullptr;
+  for (const char* name : hashsketch::detail::all_isa_names)
+    if (std::string(name) != "scalar" && hashsketch::detail::kernels_for(name) != nullptr) other = name;
+  if (other == nullptr) {
+    WARN("no kernel set other than scalar on this CPU: nothing to tell apart");
+    return;
+  }
+  REQUIRE(isa_odr::unpinned_force_isa(other));
+  // A merge in each TU first (the old ull_kernels() cached its set on the
+  // first call, from whichever TU's kernels() its one definition called).
+  double unpinned_estimate = 0.0;
+  const std::vector<std::uint8_t> unpinned_registers = isa_odr::unpinned_ull_merge(unpinned_estimate);
+  hashsketch::ultraloglog<12> a, b;
+  for (std::uint64_t i = 0; i < 5000; ++i) a.add(i);
+  for (std::uint64_t i = 2500; i < 7500; ++i) b.add(i);
+  a.merge(b);
+  CHECK(std::string(isa_odr::pinned_ull_kernels().isa) == "scalar");
+  CHECK(std::string(isa_odr::unpinned_ull_kernels().isa) == other);
+  CHECK(&isa_odr::pinned_ull_kernels() != &isa_odr::unpinned_ull_kernels());
+  // Distinct sketch types: ultraloglog<12>::merge of one TU is not the other's.
+  CHECK(std::string(typeid(hashsketch::ultraloglog<12>).name()) != isa_odr::unpinned_ull_sketch_type());
+  // Same registers and estimate either way.
+  CHECK(std::vector<std::uint8_t>(a.registers().begin(), a.registers().end()) == unpinned_registers);
+  CHECK(a.estimate() == unpinned_estimate);
   CHECK(isa_odr::unpinned_force_isa(nullptr));
 }

@@ -488,6 +488,35 @@ TEST_CASE("ultraloglog: the union kernel of every instruction set equals the sca
   CHECK(tested >= 1);
 }
 
+TEST_CASE("ultraloglog: the union kernels follow force_isa() after the first merge", "[ultraloglog][kernels]") {
+  // ull_kernels() used to pick its set once, on the first call: a later
+  // force_isa() switched HyperLogLog's kernels but not UltraLogLog's.
+  ultraloglog<10> a, b, both;
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    (i % 3 ? a : b).add(i);
+    both.add(i);
+  }
+  ultraloglog<10> first = a;
+  first.merge(b);  // the first use picks the set in use now
+  REQUIRE(first == both);
+  const std::string initial = hashsketch::active_isa();
+  CHECK(std::string(hashsketch::detail::ull_kernels().isa) == initial);
+  int switched = 0;
+  for (const char* isa : hashsketch::detail::all_isa_names) {
+    if (hashsketch::detail::kernels_for(isa) == nullptr) continue;
+    INFO(isa);
+    REQUIRE(hashsketch::force_isa(isa));
+    CHECK(std::string(hashsketch::detail::ull_kernels().isa) == isa);
+    ultraloglog<10> x = a;
+    x.merge(b);
+    CHECK(x == both);
+    switched += std::string(isa) != initial;
+  }
+  CHECK(hashsketch::force_isa(nullptr));
+  CHECK(std::string(hashsketch::detail::ull_kernels().isa) == initial);
+  if (switched == 0) WARN("only one kernel set on this CPU: nothing to switch to");
+}
+
 TEST_CASE("ultraloglog: derived constants", "[ultraloglog]") {
   using hashsketch::detail::ull_math;
   // η_i, V from τ (Ertl 2024); hash4j's published values for comparison.

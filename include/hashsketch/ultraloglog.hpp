@@ -78,6 +78,12 @@ template <class Sketch>
 struct martingale_traits;
 }  // namespace detail
 
+// Pinned builds (HASHSKETCH_PIN_ISA) get their own ull_family and
+// ultraloglog, as they get their own basic_sketch and ull_registers: the
+// members call the pinned core and kernels, so one definition shared with an
+// unpinned TU would break the ODR (tests/isa_pin_odr_test.cpp).
+HASHSKETCH_PIN_NAMESPACE_BEGIN
+
 /// UltraLogLog's family on the register core: the serialised kind and the
 /// default (FGRA) estimator over the 256-bin histogram of register bytes.
 struct ull_family {
@@ -385,6 +391,8 @@ interval ultraloglog<P, H, A>::confidence_interval(double confidence) const {
                                       : std::numeric_limits<double>::infinity();
   return interval{std::min(lower, e), e, upper};
 }
+
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace hashsketch
 

@@ -4,9 +4,11 @@
 // same-named inline functions (the bug: one kernels() for the whole program)
 // is what runs, not a copy inlined here.
 #include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/ultraloglog.hpp>
 
 #include <cstdint>
 #include <typeinfo>
+#include <vector>
 
 namespace isa_odr {
 
@@ -14,7 +16,22 @@ const char* (*volatile unpinned_active_isa)() = &hashsketch::active_isa;
 bool (*volatile unpinned_force_isa)(const char*) = &hashsketch::force_isa;
 const hashsketch::detail::kernel_table& (*volatile unpinned_kernels)() = &hashsketch::detail::kernels;
 
+const hashsketch::detail::ull_kernel_table& (*volatile unpinned_ull_kernels)() = &hashsketch::detail::ull_kernels;
+
 const char* unpinned_sketch_type() { return typeid(hashsketch::hyperloglog<12>).name(); }
+const char* unpinned_ull_sketch_type() { return typeid(hashsketch::ultraloglog<12>).name(); }
+
+// An UltraLogLog merge here (the union kernel of this TU's set, through
+// ultraloglog<12>::merge, which a pinned TU must not share): the registers
+// and the estimate after it.
+std::vector<std::uint8_t> unpinned_ull_merge(double& estimate) {
+  hashsketch::ultraloglog<12> a, b;
+  for (std::uint64_t i = 0; i < 5000; ++i) a.add(i);
+  for (std::uint64_t i = 2500; i < 7500; ++i) b.add(i);
+  a.merge(b);
+  estimate = a.estimate();
+  return std::vector<std::uint8_t>(a.registers().begin(), a.registers().end());
+}
 
 double unpinned_merge_estimate() {
   hashsketch::hyperloglog<12> a, b;

@@ -9,8 +9,9 @@
 // This header holds the register algebra, the scalar references and the
 // table type; the SIMD bodies and the tables are in ull_kernel_sets.hpp
 // (compiled once with HASHSKETCH_EXTERN_KERNELS, like kernel_sets.hpp).
-// The set in use follows the main kernel table (detail/dispatch.hpp), so
-// HASHSKETCH_FORCE_ISA / HASHSKETCH_PIN_ISA choose these too.
+// The set in use (ull_kernels()) follows the main kernel table
+// (detail/kernel_table.hpp), so HASHSKETCH_FORCE_ISA, force_isa() and
+// HASHSKETCH_PIN_ISA choose these too.
 //
 // The register byte (hash4j's stored encoding, see ultraloglog.hpp) is
 // r = 4·t + h: t = the highest set bit of the register's "hash prefix" (the
@@ -165,12 +166,44 @@ struct ull_kernel_table {
   bool pass_is_faster;
 };
 
-#if defined(HASHSKETCH_EXTERN_KERNELS) && !defined(HASHSKETCH_KERNELS_IMPLEMENTATION)
-// Defined once, with the SIMD bodies, in the kernels TU (ull_kernel_sets.hpp,
-// included by <hashsketch/kernels.hpp>): this TU sees no intrinsics.
-const ull_kernel_table* ull_kernels_for(const char* name) noexcept;
-const ull_kernel_table& ull_kernels() noexcept;
-#endif
+/// The set named `name` ("scalar", "sse2", "avx2", "avx512", "neon") if this
+/// build has it and this CPU runs it, else nullptr. Defined in
+/// ull_kernel_sets.hpp: inline in header-only use, once in the kernels TU
+/// with HASHSKETCH_EXTERN_KERNELS (this TU then sees no intrinsics). Like
+/// kernels_for() it does not depend on HASHSKETCH_PIN_ISA, so it stays outside
+/// the pinned namespace: one definition serves pinned and unpinned TUs.
+HASHSKETCH_KERNELS_API const ull_kernel_table* ull_kernels_for(const char* name) noexcept;
+
+/// ull_kernels_for(isa), or the scalar set where this build or CPU lacks it.
+inline const ull_kernel_table& ull_kernels_by_isa(const char* isa) noexcept {
+  const ull_kernel_table* t = ull_kernels_for(isa);
+  return t != nullptr ? *t : *ull_kernels_for("scalar");
+}
+
+// Pinned TUs (HASHSKETCH_PIN_ISA) get their own ull_kernels(), as they get
+// their own kernels(): it reads the TU's main table, so one shared inline
+// definition (and its cached choice) would hand every TU the set of
+// whichever TU the linker kept (tests/isa_pin_odr_test.cpp). Always inline,
+// also with HASHSKETCH_EXTERN_KERNELS: the kernels TU is not pinned.
+HASHSKETCH_PIN_NAMESPACE_BEGIN
+
+/// The UltraLogLog set of the main kernel table's instruction set
+/// (kernels().isa): follows HASHSKETCH_PIN_ISA, HASHSKETCH_FORCE_ISA and
+/// force_isa(), also a force_isa() after the first use. The set for the
+/// table in use at the first call is cached (one compare a call: merge()
+/// at P = 10 takes ~40 ns); after a force_isa() to another table the name
+/// is looked up (a few string compares a call). Thread-safe.
+inline const ull_kernel_table& ull_kernels() noexcept {
+  const kernel_table& k = kernels();
+  struct choice {
+    const kernel_table* from;
+    const ull_kernel_table* to;
+  };
+  static const choice first{&k, &ull_kernels_by_isa(k.isa)};
+  return first.from == &k ? *first.to : ull_kernels_by_isa(k.isa);
+}
+
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace detail
 }  // namespace hashsketch
