@@ -8,11 +8,16 @@
 // pinned namespace, so both TUs shared one ull_kernels() (one cached set) and
 // one ultraloglog<12>::merge.
 #define HASHSKETCH_PIN_ISA scalar
+#include <hashsketch/concurrent.hpp>
+#include <hashsketch/datasketches.hpp>
+#include <hashsketch/dynamic_hyperloglog.hpp>
 #include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/redis.hpp>
 #include <hashsketch/ultraloglog.hpp>
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <typeinfo>
 #include <vector>
 
@@ -24,11 +29,17 @@ extern bool (*volatile unpinned_force_isa)(const char*);
 extern const hashsketch::detail::kernel_table& (*volatile unpinned_kernels)();
 extern const hashsketch::detail::ull_kernel_table& (*volatile unpinned_ull_kernels)();
 const char* unpinned_sketch_type();
+const char* unpinned_concurrent_type();
+const char* unpinned_dynamic_type();
+extern std::uint8_t (*volatile unpinned_redis_decode)(std::string_view, std::uint8_t*);
+extern void (*volatile unpinned_ds_decode)(const void*, std::size_t, unsigned, std::uint8_t*);
 const char* unpinned_ull_sketch_type();
 double unpinned_merge_estimate();
 std::vector<std::uint8_t> unpinned_ull_merge(double& estimate);
 
 const char* (*volatile pinned_active_isa)() = &hashsketch::active_isa;
+std::uint8_t (*volatile pinned_redis_decode)(std::string_view, std::uint8_t*) = &hashsketch::detail::redis_decode;
+void (*volatile pinned_ds_decode)(const void*, std::size_t, unsigned, std::uint8_t*) = &hashsketch::detail::ds_decode;
 const hashsketch::detail::kernel_table& (*volatile pinned_kernels)() = &hashsketch::detail::kernels;
 const hashsketch::detail::ull_kernel_table& (*volatile pinned_ull_kernels)() = &hashsketch::detail::ull_kernels;
 }  // namespace isa_odr
@@ -87,4 +98,22 @@ TEST_CASE("UltraLogLog in a pinned and an unpinned TU: each uses its own union k
   CHECK(std::vector<std::uint8_t>(a.registers().begin(), a.registers().end()) == unpinned_registers);
   CHECK(a.estimate() == unpinned_estimate);
   CHECK(isa_odr::unpinned_force_isa(nullptr));
+}
+
+TEST_CASE("pinned builds have their own codec functions, concurrent and dynamic sketches") {
+  // Found in review after the UltraLogLog fix: the Redis and DataSketches
+  // codec functions (which call kernels() for pack6/unpack6/pack4/unpack4),
+  // concurrent_hyperloglog and basic_dynamic_hyperloglog were outside the
+  // pinned namespace, so a pinned and an unpinned TU shared one copy each.
+  CHECK(isa_odr::pinned_redis_decode != isa_odr::unpinned_redis_decode);
+  CHECK(isa_odr::pinned_ds_decode != isa_odr::unpinned_ds_decode);
+  CHECK(std::string(typeid(hashsketch::concurrent_hyperloglog<12>).name()) != isa_odr::unpinned_concurrent_type());
+  CHECK(std::string(typeid(hashsketch::dynamic_hyperloglog).name()) != isa_odr::unpinned_dynamic_type());
+  // And each copy decodes alike.
+  hashsketch::redis_hyperloglog r;
+  for (std::uint64_t i = 0; i < 3000; ++i) r.add(i);
+  const std::string bytes = hashsketch::to_redis(r, hashsketch::redis_encoding::dense);
+  std::vector<std::uint8_t> pinned(16384), unpinned(16384);
+  CHECK(isa_odr::pinned_redis_decode(bytes, pinned.data()) == isa_odr::unpinned_redis_decode(bytes, unpinned.data()));
+  CHECK(pinned == unpinned);
 }

@@ -80,6 +80,12 @@
 
 namespace hashsketch {
 
+// Pinned builds (HASHSKETCH_PIN_ISA) get their own concurrent_hyperloglog, as
+// they get their own basic_sketch: its members call the kernel table, so one
+// definition shared with an unpinned TU would break the ODR
+// (tests/isa_pin_odr_test.cpp).
+HASHSKETCH_PIN_NAMESPACE_BEGIN
+
 /// A HyperLogLog with 2^P registers that many threads update at once without
 /// locks. Same hasher, layout, estimators and error as hyperloglog<P, Hasher>
 /// (relative standard error 1.04/√m: 0.81 % at P = 14).
@@ -214,6 +220,8 @@ class concurrent_hyperloglog {
   const Hasher hasher_;
 };
 
+HASHSKETCH_PIN_NAMESPACE_END
+
 namespace detail {
 
 /// Byte-wise max of two words whose bytes are all < 0x80 (registers are at
@@ -253,6 +261,8 @@ inline interval interval_from_estimate(double e, std::size_t zeros, std::size_t 
 }
 
 }  // namespace detail
+
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 
 // --- definitions -------------------------------------------------------------
 
@@ -411,6 +421,8 @@ void concurrent_hyperloglog<P, Hasher>::check_compatible(const Hasher& other) co
                                     std::to_string(hasher_.seed()) + " vs seed " + std::to_string(other.seed()) +
                                     "): the same key lands in different registers");
 }
+
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace hashsketch
 

@@ -40,6 +40,12 @@
 
 namespace hashsketch {
 
+// Pinned builds (HASHSKETCH_PIN_ISA) get their own basic_dynamic_hyperloglog, as
+// they get their own basic_sketch: its members call the kernel table, so one
+// definition shared with an unpinned TU would break the ODR
+// (tests/isa_pin_odr_test.cpp).
+HASHSKETCH_PIN_NAMESPACE_BEGIN
+
 /// HyperLogLog with a precision P chosen at run time, 4 ≤ P ≤ 16. Hasher,
 /// Allocator and Addressing as for hyperloglog<P, Hasher, Allocator, Addressing>.
 template <class Hasher = xxh3_hasher, class Allocator = std::allocator<std::uint8_t>,
@@ -50,12 +56,16 @@ class basic_dynamic_hyperloglog;
 /// (XXH3-64, top-bits/leading-zeros): interchangeable with hyperloglog<P>.
 using dynamic_hyperloglog = basic_dynamic_hyperloglog<>;
 
+HASHSKETCH_PIN_NAMESPACE_END
+
 namespace detail {
 /// f(std::integral_constant<unsigned, P>{}) for a run-time p in 4..16.
 /// Throws precision_error (a std::invalid_argument) for any other p.
 template <class F>
 decltype(auto) with_precision(unsigned p, F&& f);
 }  // namespace detail
+
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 
 template <class Hasher, class Allocator, class Addressing>
 class basic_dynamic_hyperloglog {
@@ -295,6 +305,8 @@ class basic_dynamic_hyperloglog {
 
 // --- implementation -------------------------------------------------------
 
+HASHSKETCH_PIN_NAMESPACE_END
+
 namespace detail {
 template <class F>
 decltype(auto) with_precision(unsigned p, F&& f) {
@@ -317,6 +329,8 @@ decltype(auto) with_precision(unsigned p, F&& f) {
   throw precision_error("precision " + std::to_string(p) + " is outside 4..16");
 }
 }  // namespace detail
+
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 
 template <class Hasher, class Allocator, class Addressing>
 template <unsigned P>
@@ -422,6 +436,8 @@ auto basic_dynamic_hyperloglog<Hasher, Allocator, Addressing>::deserialize(const
     return fixed_type<decltype(pc)::value>::deserialize(data, size, expected, alloc);
   });
 }
+
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace hashsketch
 

@@ -3,10 +3,16 @@
 // points go through function pointers so that the linker's choice between
 // same-named inline functions (the bug: one kernels() for the whole program)
 // is what runs, not a copy inlined here.
+#include <hashsketch/concurrent.hpp>
+#include <hashsketch/datasketches.hpp>
+#include <hashsketch/dynamic_hyperloglog.hpp>
 #include <hashsketch/hyperloglog.hpp>
+#include <hashsketch/redis.hpp>
 #include <hashsketch/ultraloglog.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <typeinfo>
 #include <vector>
 
@@ -19,6 +25,12 @@ const hashsketch::detail::kernel_table& (*volatile unpinned_kernels)() = &hashsk
 const hashsketch::detail::ull_kernel_table& (*volatile unpinned_ull_kernels)() = &hashsketch::detail::ull_kernels;
 
 const char* unpinned_sketch_type() { return typeid(hashsketch::hyperloglog<12>).name(); }
+const char* unpinned_concurrent_type() { return typeid(hashsketch::concurrent_hyperloglog<12>).name(); }
+const char* unpinned_dynamic_type() { return typeid(hashsketch::dynamic_hyperloglog).name(); }
+// Codec functions that call the kernel table (not templates: only the pinned
+// namespace tells the two TUs' copies apart).
+std::uint8_t (*volatile unpinned_redis_decode)(std::string_view, std::uint8_t*) = &hashsketch::detail::redis_decode;
+void (*volatile unpinned_ds_decode)(const void*, std::size_t, unsigned, std::uint8_t*) = &hashsketch::detail::ds_decode;
 const char* unpinned_ull_sketch_type() { return typeid(hashsketch::ultraloglog<12>).name(); }
 
 // An UltraLogLog merge here (the union kernel of this TU's set, through

@@ -39,6 +39,12 @@
 
 namespace hashsketch {
 namespace detail {
+
+// Pinned builds (HASHSKETCH_PIN_ISA) get their own copies of these codec
+// functions, as they get their own kernels(): they call the kernel table, so
+// one inline definition shared with an unpinned TU would break the ODR and
+// run whichever TU's kernels the linker kept (tests/isa_pin_odr_test.cpp).
+HASHSKETCH_PIN_NAMESPACE_BEGIN
 namespace ds {
 
 constexpr unsigned serial_version = 1;
@@ -876,6 +882,8 @@ inline ds_coupon_image ds_read_coupons(const void* data, std::size_t size) {
   r.flags = hd.pre.flags;
   return r;
 }
+
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace detail
 }  // namespace hashsketch

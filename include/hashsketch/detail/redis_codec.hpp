@@ -36,6 +36,12 @@
 namespace hashsketch {
 namespace detail {
 
+// Pinned builds (HASHSKETCH_PIN_ISA) get their own copies of these codec
+// functions, as they get their own kernels(): they call the kernel table, so
+// one inline definition shared with an unpinned TU would break the ODR and
+// run whichever TU's kernels the linker kept (tests/isa_pin_odr_test.cpp).
+HASHSKETCH_PIN_NAMESPACE_BEGIN
+
 // Constants of Redis's format (hyperloglog.c: HLL_P, HLL_REGISTERS, HLL_BITS,
 // HLL_HDR_SIZE, HLL_DENSE_SIZE, HLL_SPARSE_* and the hll-sparse-max-bytes
 // default of redis.conf).
@@ -224,6 +230,8 @@ inline std::uint8_t redis_decode(std::string_view s, std::uint8_t* regs) {
                        std::to_string(redis_registers));
   return encoding;
 }
+
+HASHSKETCH_PIN_NAMESPACE_END
 
 }  // namespace detail
 }  // namespace hashsketch
