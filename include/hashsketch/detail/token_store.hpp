@@ -289,18 +289,30 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
                std::size_t max_words = std::numeric_limits<std::size_t>::max());
 
   // The buffer sorted, one token per key (max mode: the max rank), in out
-  // (buffered_ words); returns how many. For the const readers.
+  // (buffered_ words); returns how many. For the const readers: the copy
+  // is sorted in place, so a reader's stack is the copy (max_buffer words,
+  // 16 KiB) + the sort's 4 KiB of bucket bounds.
   std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
-    sort_tokens(words_ + buffer_at_, out, buffered_);
+    std::copy(words_ + buffer_at_, words_ + buffer_at_ + buffered_, out);
+    sort_tokens(out, buffered_);
     return dedup_sorted(out, buffered_);
   }
-  // a[0..n) sorted into out (not in place).
+  // a[0..n) sorted into out (not in place): the flush's sort (its target
+  // is heap it allocates anyway; twice as fast as sort_in_place, measured).
   static void sort_tokens(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
     if (n >= 32) {
       bucket_sort(a, out, n);
     } else {
       std::copy(a, a + n, out);
       std::sort(out, out + n);
+    }
+  }
+  // a[0..n) sorted in place: the const readers' sort.
+  static void sort_tokens(std::uint32_t* a, std::size_t n) noexcept {
+    if (n >= 32) {
+      sort_in_place(a, n);
+    } else {
+      std::sort(a, a + n);
     }
   }
   // t[0..n) ascending (as tokens: by index26, then rank): keeps one token
@@ -317,6 +329,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     return w + 1;
   }
   static void bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept;
+  static void sort_in_place(std::uint32_t* a, std::size_t n) noexcept;
 
   // THE merge of the store (flush, merge() and the const readers all use
   // it): walks the sorted part (decoded on the fly) and b[0..nb)
@@ -331,7 +344,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   template <class Emit>
   Emit merge_with(const std::uint32_t* b, std::size_t nb, Emit emit) const {
     std::size_t j = 0;
-    auto step = [&](std::uint32_t a) {
+    decode_each([&](std::uint32_t a) {
       const std::uint32_t ka = key_of(a);
       while (j < nb && key_of(b[j]) < ka) emit(b[j++], true);
       if (j < nb && key_of(b[j]) == ka) {
@@ -341,42 +354,48 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
       } else {
         emit(a, false);
       }
-    };
-    const std::size_t n = count_;
-    if (raw_) {
-      for (std::size_t i = 0; i < n; ++i) step(words_[i]);
-    } else {
-      const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
-      const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
-      const unsigned k = rice_k_;
-      const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
-      std::uint64_t chunk = load_le64(unary);
-      std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
-      std::size_t bit = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        while (chunk == 0) {
-          base += 64;
-          chunk = load_le64(unary + base / 8);
-        }
-        const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
-        chunk &= chunk - 1;
-        while (chunk == 0) {
-          base += 64;
-          chunk = load_le64(unary + base / 8);
-        }
-        const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
-        chunk &= chunk - 1;
-        const std::uint32_t q = gap_end - previous_end - 1;
-        previous_end = rank_end;
-        const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
-        bit += k;
-        const std::uint32_t index = next_index + ((q << k) | low_bits);
-        next_index = index + index_step;
-        step((index << 6) | (rank_end - gap_end - 1));
-      }
-    }
+    });
     for (; j < nb; ++j) emit(b[j], true);
     return emit;
+  }
+
+  // THE decoder: f(token) for the sorted part's tokens in order (its state
+  // in locals, so that it lives in registers).
+  template <class F>
+  void decode_each(F&& f) const {
+    const std::size_t n = count_;
+    if (raw_) {
+      for (std::size_t i = 0; i < n; ++i) f(words_[i]);
+      return;
+    }
+    const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
+    const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
+    const unsigned k = rice_k_;
+    const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+    std::uint64_t chunk = load_le64(unary);
+    std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
+    std::size_t bit = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      while (chunk == 0) {
+        base += 64;
+        chunk = load_le64(unary + base / 8);
+      }
+      const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
+      chunk &= chunk - 1;
+      while (chunk == 0) {
+        base += 64;
+        chunk = load_le64(unary + base / 8);
+      }
+      const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
+      chunk &= chunk - 1;
+      const std::uint32_t q = gap_end - previous_end - 1;
+      previous_end = rank_end;
+      const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
+      bit += k;
+      const std::uint32_t index = next_index + ((q << k) | low_bits);
+      next_index = index + index_step;
+      f((index << 6) | (rank_end - gap_end - 1));
+    }
   }
 
   std::uint32_t* words_ = nullptr;
@@ -520,7 +539,8 @@ void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra) 
   };
   const to_array done = merge_with(sorted, ne, to_array{out, false});
   const std::size_t n = static_cast<std::size_t>(done.at - out);
-  if (done.changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
+  const bool changed = done.changed;
+  if (changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
   buffered_ = 0;
   never_flushed_ = false;
 }
@@ -570,6 +590,78 @@ void token_store<A, K>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, 
         std::uint32_t j = i;
         for (; j > from && out[j - 1] > x; --j) out[j] = out[j - 1];
         out[j] = x;
+      }
+    }
+    from = to;
+  }
+}
+
+// Sorts a[0..n) in place (ascending tokens): an in-place distribution by
+// the top s bits into 2^s ~ n / 8 buckets (at most 512: the bounds are two
+// stack arrays of 512 words, 4 KiB; each misplaced token is swapped
+// straight into its bucket, so a pass moves each token at most once), then
+// insertion sorts: the buckets of random indexes hold ~8 tokens, so a token
+// moves ~4 places; a bucket over 32 tokens (clustered input, or the large
+// sorts of merge()) gets std::sort, so the worst case stays O(n log n).
+// In place, so that a const reader needs no second array beside its copy
+// of the buffer (it had been a 16 KiB target + 32 KiB of bucket ends). The
+// swaps chase random slots: about twice bucket_sort's time (measured), so
+// the flush keeps bucket_sort.
+template <class A, bool K>
+void token_store<A, K>::sort_in_place(std::uint32_t* a, std::size_t n) noexcept {
+  constexpr unsigned max_bits = 9;
+  unsigned s = 1;
+  while (s < max_bits && (std::size_t{8} << s) < n) ++s;
+  const unsigned shift = 32 - s;
+  const std::size_t buckets = std::size_t{1} << s;
+  std::uint32_t next[std::size_t{1} << max_bits];  // next[d]: the next slot of bucket d to fill
+  std::uint32_t end[std::size_t{1} << max_bits];   // end[d]: one past bucket d
+  std::fill(end, end + buckets, 0u);
+  for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
+  std::uint32_t start = 0, largest = 0;
+  for (std::size_t d = 0; d < buckets; ++d) {
+    const std::uint32_t size = end[d];
+    next[d] = start;
+    start += size;
+    end[d] = start;
+    largest = std::max(largest, size);
+  }
+  // American flag sort: fill bucket d slot by slot; a token of another
+  // bucket is swapped into that bucket's next free slot (its final bucket)
+  // until the one held belongs to d.
+  for (std::size_t d = 0; d < buckets; ++d) {
+    while (next[d] < end[d]) {
+      std::uint32_t v = a[next[d]];
+      std::size_t to = v >> shift;
+      while (to != d) {
+        std::swap(v, a[next[to]++]);
+        to = v >> shift;
+      }
+      a[next[d]++] = v;
+    }
+  }
+  if (largest <= 32) {
+    // Out of order only within a bucket: one insertion sort over the whole
+    // array (no per-bucket loop to mispredict; at most 31 moves a token).
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::uint32_t x = a[i];
+      std::size_t j = i;
+      for (; j > 0 && a[j - 1] > x; --j) a[j] = a[j - 1];
+      a[j] = x;
+    }
+    return;
+  }
+  std::uint32_t from = 0;
+  for (std::size_t d = 0; d < buckets; ++d) {
+    const std::uint32_t to = end[d];
+    if (to - from > 32) {
+      std::sort(a + from, a + to);
+    } else {
+      for (std::uint32_t i = from + 1; i < to; ++i) {
+        const std::uint32_t x = a[i];
+        std::uint32_t j = i;
+        for (; j > from && a[j - 1] > x; --j) a[j] = a[j - 1];
+        a[j] = x;
       }
     }
     from = to;
