@@ -596,34 +596,37 @@ void token_store<A, K>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, 
   }
 }
 
-// Sorts a[0..n) in place (ascending tokens): an in-place distribution by
-// the top s bits into 2^s ~ n / 8 buckets (at most 512: the bounds are two
-// stack arrays of 512 words, 4 KiB; each misplaced token is swapped
-// straight into its bucket, so a pass moves each token at most once), then
-// insertion sorts: the buckets of random indexes hold ~8 tokens, so a token
-// moves ~4 places; a bucket over 32 tokens (clustered input, or the large
-// sorts of merge()) gets std::sort, so the worst case stays O(n log n).
-// In place, so that a const reader needs no second array beside its copy
-// of the buffer (it had been a 16 KiB target + 32 KiB of bucket ends). The
-// swaps chase random slots: about twice bucket_sort's time (measured), so
-// the flush keeps bucket_sort.
+// Sorts a[0..n) in place (ascending tokens), n <= max_buffer: an in-place
+// distribution by the top s bits into 2^s ~ n / 2 buckets (at most 2048:
+// the bounds are two stack arrays of 2048 16-bit words, 8 KiB; each
+// misplaced token is swapped straight into its bucket, so the pass moves a
+// token at most once), then insertion sorts: the buckets of random indexes
+// hold ~2 tokens; a bucket over 32 tokens (clustered input) gets std::sort,
+// so the worst case stays O(n log n). In place, so that a const reader
+// needs no second array beside its copy of the buffer: 16 + 8 KiB of stack
+// instead of a 16 KiB target + 32 KiB of bucket ends. Measured at 4096
+// tokens: about bucket_sort's time at 2048 buckets (2^9 buckets: ~25 %
+// slower), so the readers' count_distinct did not get slower; the flush
+// keeps bucket_sort (its target is heap it allocates anyway).
 template <class A, bool K>
 void token_store<A, K>::sort_in_place(std::uint32_t* a, std::size_t n) noexcept {
-  constexpr unsigned max_bits = 9;
+  // Bounds as 16-bit words: the readers sort at most max_buffer tokens.
+  static_assert(max_buffer <= 0xffff, "token_store: sort_in_place counts in 16 bits");
+  constexpr unsigned max_bits = 11;
   unsigned s = 1;
-  while (s < max_bits && (std::size_t{8} << s) < n) ++s;
+  while (s < max_bits && (std::size_t{2} << s) < n) ++s;
   const unsigned shift = 32 - s;
   const std::size_t buckets = std::size_t{1} << s;
-  std::uint32_t next[std::size_t{1} << max_bits];  // next[d]: the next slot of bucket d to fill
-  std::uint32_t end[std::size_t{1} << max_bits];   // end[d]: one past bucket d
-  std::fill(end, end + buckets, 0u);
+  std::uint16_t next[std::size_t{1} << max_bits];  // next[d]: the next slot of bucket d to fill
+  std::uint16_t end[std::size_t{1} << max_bits];   // end[d]: one past bucket d
+  std::fill(end, end + buckets, std::uint16_t{0});
   for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
   std::uint32_t start = 0, largest = 0;
   for (std::size_t d = 0; d < buckets; ++d) {
     const std::uint32_t size = end[d];
-    next[d] = start;
+    next[d] = static_cast<std::uint16_t>(start);
     start += size;
-    end[d] = start;
+    end[d] = static_cast<std::uint16_t>(start);
     largest = std::max(largest, size);
   }
   // American flag sort: fill bucket d slot by slot; a token of another
