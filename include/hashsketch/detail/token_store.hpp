@@ -73,9 +73,34 @@
 //   deduplicated on insert (<= 16 tokens, a linear scan) and in first-seen
 //   order, which DataSketches LIST images need (their first <= 7 coupons).
 //
+// - Why not two levels (issue 14's P = 16 miss, round 6): a sketch
+//   promotes at the first flush whose block exceeds m bytes, and near that
+//   point the block is code + pad + 16 KiB of buffer room, so any second
+//   level must live in the same 16 KiB (more heap at the same n promotes
+//   earlier). A raw sorted level 0 holds 4 bytes a token like the buffer:
+//   the big merges come at the same points (every 4 096 new tokens) and the
+//   level-0 merges are extra work. A coded level 0 (~2.3 bytes a token at
+//   3 000-6 000 tokens) holds at most ~7 000 pending tokens in the room,
+//   but the buffer in front of it shrinks as it grows and each buffer flush
+//   re-codes it: half the room each (level 0 <= 3 700 tokens, buffer >=
+//   2 048) merges into the big run more often than now (n / 3 700 vs n /
+//   4 096 per insert) plus ~1.6 level-0 re-codes per insert; a level 0 of
+//   6 000 tokens merges every 6 000 but late in its cycle the buffer is
+//   ~800 tokens and each insert pays ~8 level-0 re-codes. Neither beats one
+//   level by more than ~10 % in that count, so neither was built. What
+//   would help is more room in mid-life: the heap is far below m there
+//   (code ~7 000 words at n = 15 000 against m / 4 = 16 384 at P = 16), but
+//   using it needs the store to know m, shifts the flush points and so the
+//   key at which a given key set promotes (either way, by up to one room),
+//   and needs readers that cope with a buffer over max_buffer. Also tried
+//   and measured slower (so not kept): decoding, merging and coding in one
+//   pass (flush ~40 % slower: the decoder, merge and two bit writers spill
+//   registers) and a branch-free merge of decoded arrays (~20 % slower).
+//
 // const members never write (the library's thread-safety promise): readers
-// sort a copy of the buffer in a stack array (max_buffer words, 16 KiB; the
-// bucket sort adds a 32 KiB stack array of bucket ends for >= 32 tokens).
+// sort a copy of the buffer in a stack array (max_buffer words, 16 KiB) in
+// place (sort_in_place: 8 KiB of 16-bit bucket bounds), 24 KiB of stack in
+// all; it had been 48 KiB (a second 16 KiB array + 32 KiB of bucket ends).
 
 #include <algorithm>
 #include <cmath>
