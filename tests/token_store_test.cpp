@@ -897,7 +897,7 @@ namespace {
 
 // Fills the buffer of a flushed store (max_buffer words of room) with
 // `shape` tokens, without a flush, and checks the const readers (which sort
-// a copy of the buffer in place: sort_in_place) against the model.
+// the buffer into a stack copy with 16-bit bucket bounds) against the model.
 template <bool K>
 void check_readers_on_a_full_buffer(int shape) {
   using S = hd::token_store<std::allocator<std::uint8_t>, K>;
@@ -952,7 +952,7 @@ void check_readers_on_a_full_buffer(int shape) {
   s.for_each([&](std::uint32_t t) { got.push_back(t); });
   CHECK(got == want);
   CHECK(s.count_distinct() == indexes.size());
-  // And the flush (bucket_sort, not sort_in_place) agrees.
+  // And the flush (its sort with 32-bit bounds) agrees.
   s.flush();
   got.clear();
   s.for_each([&](std::uint32_t t) { got.push_back(t); });
@@ -961,7 +961,7 @@ void check_readers_on_a_full_buffer(int shape) {
 
 }  // namespace
 
-TEST_CASE("token_store: const readers sort a full buffer in place, every bucket shape, both modes",
+TEST_CASE("token_store: const readers on a full buffer, every bucket shape, both modes",
           "[token_store]") {
   for (int shape = 0; shape < 5; ++shape) {
     INFO("shape " << shape);

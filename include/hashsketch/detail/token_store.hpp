@@ -79,28 +79,24 @@
 //   level must live in the same 16 KiB (more heap at the same n promotes
 //   earlier). A raw sorted level 0 holds 4 bytes a token like the buffer:
 //   the big merges come at the same points (every 4 096 new tokens) and the
-//   level-0 merges are extra work. A coded level 0 (~2.3 bytes a token at
-//   3 000-6 000 tokens) holds at most ~7 000 pending tokens in the room,
-//   but the buffer in front of it shrinks as it grows and each buffer flush
-//   re-codes it: half the room each (level 0 <= 3 700 tokens, buffer >=
-//   2 048) merges into the big run more often than now (n / 3 700 vs n /
-//   4 096 per insert) plus ~1.6 level-0 re-codes per insert; a level 0 of
-//   6 000 tokens merges every 6 000 but late in its cycle the buffer is
-//   ~800 tokens and each insert pays ~8 level-0 re-codes. Neither beats one
-//   level by more than ~10 % in that count, so neither was built. What
+//   level-0 merges are extra work. Coded, ~0.55 words a token, a level 0
+//   of up to f * b tokens leaves a buffer of b = 4 096 / (1 + 0.55 f); the
+//   stored tokens re-read per insert are then ~f / 2 (level-0 re-codes) +
+//   n / (f * b) (big merges), at best ~6.9 (f = 3..4) at n = 25 000 against
+//   n / 4 096 ~ 6.1 with one level, so it was not built (docs/sparse.md). What
 //   would help is more room in mid-life: the heap is far below m there
-//   (code ~7 000 words at n = 15 000 against m / 4 = 16 384 at P = 16), but
+//   (code ~7 000 words at n = 15 000 against m = 16 384 words at P = 16), but
 //   using it needs the store to know m, shifts the flush points and so the
 //   key at which a given key set promotes (either way, by up to one room),
 //   and needs readers that cope with a buffer over max_buffer. Also tried
 //   and measured slower (so not kept): decoding, merging and coding in one
 //   pass (flush ~40 % slower: the decoder, merge and two bit writers spill
-//   registers) and a branch-free merge of decoded arrays (~20 % slower).
+//   registers) and a branch-free merge of decoded arrays (~15-20 % slower).
 //
 // const members never write (the library's thread-safety promise): readers
-// sort a copy of the buffer in a stack array (max_buffer words, 16 KiB) in
-// place (sort_in_place: 8 KiB of 16-bit bucket bounds), 24 KiB of stack in
-// all; it had been 48 KiB (a second 16 KiB array + 32 KiB of bucket ends).
+// bucket-sort the buffer into a stack array (max_buffer words, 16 KiB) with
+// 16-bit bucket bounds (8 KiB): 24 KiB of stack a call; it had been 48 KiB
+// (the bounds in 32 bits for 8 192 buckets, 32 KiB, the flush's sort).
 
 #include <algorithm>
 #include <cmath>
@@ -314,30 +310,26 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
                std::size_t max_words = std::numeric_limits<std::size_t>::max());
 
   // The buffer sorted, one token per key (max mode: the max rank), in out
-  // (buffered_ words); returns how many. For the const readers: the copy
-  // is sorted in place, so a reader's stack is the copy (max_buffer words,
-  // 16 KiB) + the sort's 4 KiB of bucket bounds.
+  // (buffered_ words); returns how many. For the const readers: out is
+  // their stack array (max_buffer words, 16 KiB); the sort adds 8 KiB of
+  // 16-bit bucket bounds.
   std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
-    std::copy(words_ + buffer_at_, words_ + buffer_at_ + buffered_, out);
-    sort_tokens(out, buffered_);
+    sort_tokens<true>(words_ + buffer_at_, out, buffered_);
     return dedup_sorted(out, buffered_);
   }
-  // a[0..n) sorted into out (not in place): the flush's sort (its target
-  // is heap it allocates anyway; twice as fast as sort_in_place, measured).
+  // a[0..n) sorted into out (not in place). Reader: n <= max_buffer, the
+  // bucket bounds in 16 bits (4 096 buckets, 8 KiB of stack); the flush
+  // (and merge(), whose n is unbounded): 32-bit bounds, 8 192 buckets.
+  template <bool Reader = false>
   static void sort_tokens(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
     if (n >= 32) {
-      bucket_sort(a, out, n);
+      if (Reader)
+        bucket_sort<std::uint16_t, 12>(a, out, n);
+      else
+        bucket_sort<std::uint32_t, 13>(a, out, n);
     } else {
       std::copy(a, a + n, out);
       std::sort(out, out + n);
-    }
-  }
-  // a[0..n) sorted in place: the const readers' sort.
-  static void sort_tokens(std::uint32_t* a, std::size_t n) noexcept {
-    if (n >= 32) {
-      sort_in_place(a, n);
-    } else {
-      std::sort(a, a + n);
     }
   }
   // t[0..n) ascending (as tokens: by index26, then rank): keeps one token
@@ -353,8 +345,9 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     }
     return w + 1;
   }
+  // Count: the bucket bounds' type; 2^MaxBits: the most buckets.
+  template <class Count, unsigned MaxBits>
   static void bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept;
-  static void sort_in_place(std::uint32_t* a, std::size_t n) noexcept;
 
   // THE merge of the store (flush, merge() and the const readers all use
   // it): walks the sorted part (decoded on the fly) and b[0..nb)
@@ -369,7 +362,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   template <class Emit>
   Emit merge_with(const std::uint32_t* b, std::size_t nb, Emit emit) const {
     std::size_t j = 0;
-    decode_each([&](std::uint32_t a) {
+    auto step = [&](std::uint32_t a) {
       const std::uint32_t ka = key_of(a);
       while (j < nb && key_of(b[j]) < ka) emit(b[j++], true);
       if (j < nb && key_of(b[j]) == ka) {
@@ -379,48 +372,42 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
       } else {
         emit(a, false);
       }
-    });
-    for (; j < nb; ++j) emit(b[j], true);
-    return emit;
-  }
-
-  // THE decoder: f(token) for the sorted part's tokens in order (its state
-  // in locals, so that it lives in registers).
-  template <class F>
-  void decode_each(F&& f) const {
+    };
     const std::size_t n = count_;
     if (raw_) {
-      for (std::size_t i = 0; i < n; ++i) f(words_[i]);
-      return;
-    }
-    const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
-    const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
-    const unsigned k = rice_k_;
-    const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
-    std::uint64_t chunk = load_le64(unary);
-    std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
-    std::size_t bit = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      while (chunk == 0) {
-        base += 64;
-        chunk = load_le64(unary + base / 8);
+      for (std::size_t i = 0; i < n; ++i) step(words_[i]);
+    } else {
+      const unsigned char* const low = reinterpret_cast<const unsigned char*>(words_);
+      const unsigned char* const unary = low + 4 * std::size_t{unary_at_};
+      const unsigned k = rice_k_;
+      const std::uint32_t mask = (std::uint32_t{1} << k) - 1;
+      std::uint64_t chunk = load_le64(unary);
+      std::uint32_t base = 0, previous_end = ~std::uint32_t{0}, next_index = 0;
+      std::size_t bit = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        while (chunk == 0) {
+          base += 64;
+          chunk = load_le64(unary + base / 8);
+        }
+        const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
+        chunk &= chunk - 1;
+        while (chunk == 0) {
+          base += 64;
+          chunk = load_le64(unary + base / 8);
+        }
+        const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
+        chunk &= chunk - 1;
+        const std::uint32_t q = gap_end - previous_end - 1;
+        previous_end = rank_end;
+        const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
+        bit += k;
+        const std::uint32_t index = next_index + ((q << k) | low_bits);
+        next_index = index + index_step;
+        step((index << 6) | (rank_end - gap_end - 1));
       }
-      const std::uint32_t gap_end = base + ctz64_nonzero(chunk);
-      chunk &= chunk - 1;
-      while (chunk == 0) {
-        base += 64;
-        chunk = load_le64(unary + base / 8);
-      }
-      const std::uint32_t rank_end = base + ctz64_nonzero(chunk);
-      chunk &= chunk - 1;
-      const std::uint32_t q = gap_end - previous_end - 1;
-      previous_end = rank_end;
-      const std::uint32_t low_bits = static_cast<std::uint32_t>(load_le64(low + bit / 8) >> (bit % 8)) & mask;
-      bit += k;
-      const std::uint32_t index = next_index + ((q << k) | low_bits);
-      next_index = index + index_step;
-      f((index << 6) | (rank_end - gap_end - 1));
     }
+    for (; j < nb; ++j) emit(b[j], true);
+    return emit;
   }
 
   std::uint32_t* words_ = nullptr;
@@ -564,8 +551,7 @@ void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra) 
   };
   const to_array done = merge_with(sorted, ne, to_array{out, false});
   const std::size_t n = static_cast<std::size_t>(done.at - out);
-  const bool changed = done.changed;
-  if (changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
+  if (done.changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
   buffered_ = 0;
   never_flushed_ = false;
 }
@@ -575,20 +561,25 @@ void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra) 
 // indexes, so the insertion sorts rarely branch the wrong way), then each
 // bucket is insertion-sorted; a bucket over 32 tokens (only for
 // clustered input) gets std::sort, so the worst case stays O(n log n).
-// Two passes over the data instead of a radix sort's four.
+// Two passes over the data instead of a radix sort's four. Count must
+// hold n (16 bits: the readers, n <= max_buffer); the readers' 4 096
+// buckets are what the flush uses for n <= 4 096 too, so both sort a full
+// buffer alike (their stack had been 32 KiB of 32-bit bounds for 8 192).
 template <class A, bool K>
+template <class Count, unsigned MaxBits>
 void token_store<A, K>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
+  static_assert(sizeof(Count) >= 4 || max_buffer <= 0xffff, "token_store: the readers' bounds must hold max_buffer");
   unsigned s = 1;
-  while (s < 13 && (std::size_t{1} << s) < n) ++s;  // 2^s ~ n..2n: most buckets 0-2 tokens
+  while (s < MaxBits && (std::size_t{1} << s) < n) ++s;  // 2^s ~ n..2n: most buckets 0-2 tokens
   const unsigned shift = 32 - s;
   const std::size_t buckets = std::size_t{1} << s;
-  std::uint32_t end[8192];  // end[d]: one past bucket d, once distributed
-  std::fill(end, end + buckets, 0u);
+  Count end[std::size_t{1} << MaxBits];  // end[d]: one past bucket d, once distributed
+  std::fill(end, end + buckets, Count{0});
   for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
   std::uint32_t start = 0, largest = 0;
   for (std::size_t d = 0; d < buckets; ++d) {
     const std::uint32_t size = end[d];
-    end[d] = start;  // for now: the next free slot of bucket d
+    end[d] = static_cast<Count>(start);  // for now: the next free slot of bucket d
     start += size;
     largest = std::max(largest, size);
   }
@@ -615,81 +606,6 @@ void token_store<A, K>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, 
         std::uint32_t j = i;
         for (; j > from && out[j - 1] > x; --j) out[j] = out[j - 1];
         out[j] = x;
-      }
-    }
-    from = to;
-  }
-}
-
-// Sorts a[0..n) in place (ascending tokens), n <= max_buffer: an in-place
-// distribution by the top s bits into 2^s ~ n / 2 buckets (at most 2048:
-// the bounds are two stack arrays of 2048 16-bit words, 8 KiB; each
-// misplaced token is swapped straight into its bucket, so the pass moves a
-// token at most once), then insertion sorts: the buckets of random indexes
-// hold ~2 tokens; a bucket over 32 tokens (clustered input) gets std::sort,
-// so the worst case stays O(n log n). In place, so that a const reader
-// needs no second array beside its copy of the buffer: 16 + 8 KiB of stack
-// instead of a 16 KiB target + 32 KiB of bucket ends. Measured at 4096
-// tokens: about bucket_sort's time at 2048 buckets (2^9 buckets: ~25 %
-// slower), so the readers' count_distinct did not get slower; the flush
-// keeps bucket_sort (its target is heap it allocates anyway).
-template <class A, bool K>
-void token_store<A, K>::sort_in_place(std::uint32_t* a, std::size_t n) noexcept {
-  // Bounds as 16-bit words: the readers sort at most max_buffer tokens.
-  static_assert(max_buffer <= 0xffff, "token_store: sort_in_place counts in 16 bits");
-  constexpr unsigned max_bits = 11;
-  unsigned s = 1;
-  while (s < max_bits && (std::size_t{2} << s) < n) ++s;
-  const unsigned shift = 32 - s;
-  const std::size_t buckets = std::size_t{1} << s;
-  std::uint16_t next[std::size_t{1} << max_bits];  // next[d]: the next slot of bucket d to fill
-  std::uint16_t end[std::size_t{1} << max_bits];   // end[d]: one past bucket d
-  std::fill(end, end + buckets, std::uint16_t{0});
-  for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
-  std::uint32_t start = 0, largest = 0;
-  for (std::size_t d = 0; d < buckets; ++d) {
-    const std::uint32_t size = end[d];
-    next[d] = static_cast<std::uint16_t>(start);
-    start += size;
-    end[d] = static_cast<std::uint16_t>(start);
-    largest = std::max(largest, size);
-  }
-  // American flag sort: fill bucket d slot by slot; a token of another
-  // bucket is swapped into that bucket's next free slot (its final bucket)
-  // until the one held belongs to d.
-  for (std::size_t d = 0; d < buckets; ++d) {
-    while (next[d] < end[d]) {
-      std::uint32_t v = a[next[d]];
-      std::size_t to = v >> shift;
-      while (to != d) {
-        std::swap(v, a[next[to]++]);
-        to = v >> shift;
-      }
-      a[next[d]++] = v;
-    }
-  }
-  if (largest <= 32) {
-    // Out of order only within a bucket: one insertion sort over the whole
-    // array (no per-bucket loop to mispredict; at most 31 moves a token).
-    for (std::size_t i = 1; i < n; ++i) {
-      const std::uint32_t x = a[i];
-      std::size_t j = i;
-      for (; j > 0 && a[j - 1] > x; --j) a[j] = a[j - 1];
-      a[j] = x;
-    }
-    return;
-  }
-  std::uint32_t from = 0;
-  for (std::size_t d = 0; d < buckets; ++d) {
-    const std::uint32_t to = end[d];
-    if (to - from > 32) {
-      std::sort(a + from, a + to);
-    } else {
-      for (std::uint32_t i = from + 1; i < to; ++i) {
-        const std::uint32_t x = a[i];
-        std::uint32_t j = i;
-        for (; j > from && a[j - 1] > x; --j) a[j] = a[j - 1];
-        a[j] = x;
       }
     }
     from = to;
