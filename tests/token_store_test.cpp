@@ -892,3 +892,108 @@ TEST_CASE("token_store: merge without a change keeps the block; never-flushed st
   check_equal(c, mc);
   CHECK_FALSE(c.never_flushed());
 }
+
+namespace {
+
+// Fills the buffer of a flushed store (max_buffer words of room) with
+// `shape` tokens, without a flush, and checks the const readers (which sort
+// the buffer into a stack copy with 16-bit bucket bounds) against the model.
+template <bool K>
+void check_readers_on_a_full_buffer(int shape) {
+  using S = hd::token_store<std::allocator<std::uint8_t>, K>;
+  hashsketch_test::splitmix64 rng{static_cast<std::uint64_t>(700 + shape)};
+  S s;
+  std::set<std::uint32_t> tokens;  // every token inserted
+  for (int i = 0; i < 12000; ++i) {
+    const auto t = default_token(rng());
+    s.insert(t);
+    tokens.insert(t);
+  }
+  s.flush();
+  REQUIRE(s.buffer_capacity() == S::max_buffer);
+  const std::size_t room = s.buffer_capacity();
+  for (std::size_t i = 0; i < room; ++i) {
+    std::uint32_t t = 0;
+    switch (shape) {
+      case 0: t = default_token(rng()); break;  // random: ~8 tokens a bucket
+      case 1:  // one index26, many ranks: one bucket, all repeats of one key
+        t = hd::make_token(123456, 1 + static_cast<unsigned>(rng() % 39));
+        break;
+      case 2:  // descending, in one top-bits bucket (> 32 tokens: std::sort)
+        t = hd::make_token((1u << 26) - 1 - static_cast<std::uint32_t>(i), 1 + static_cast<unsigned>(i % 7));
+        break;
+      case 3:  // repeats of tokens already stored, ranks raised or not
+      {
+        auto it = tokens.begin();
+        std::advance(it, static_cast<long>(rng() % 2000));
+        t = *it + static_cast<std::uint32_t>(rng() % 2);
+        if ((t & 63u) == 0 || (t & 63u) > 39) t = *it;
+        break;
+      }
+      default:  // the lowest bucket and the highest: the edges of the shift
+        t = hd::make_token(i % 2 ? static_cast<std::uint32_t>(i) : (1u << 26) - 1 - static_cast<std::uint32_t>(i), 2);
+    }
+    s.insert(t);
+    tokens.insert(t);
+  }
+  REQUIRE(s.buffered() == room);  // still buffered: the readers sort it
+  // The reference: the max rank per index26 (K = false) or every token.
+  std::vector<std::uint32_t> want;
+  std::set<std::uint32_t> indexes;
+  for (auto t : tokens) indexes.insert(hd::token_index(t));
+  if (K) {
+    want.assign(tokens.begin(), tokens.end());
+  } else {
+    model m;
+    for (auto t : tokens) model_insert(m, t);
+    want = model_tokens(m);
+  }
+  std::vector<std::uint32_t> got;
+  s.for_each([&](std::uint32_t t) { got.push_back(t); });
+  CHECK(got == want);
+  CHECK(s.count_distinct() == indexes.size());
+  // And the flush (its sort with 32-bit bounds) agrees.
+  s.flush();
+  got.clear();
+  s.for_each([&](std::uint32_t t) { got.push_back(t); });
+  CHECK(got == want);
+}
+
+}  // namespace
+
+TEST_CASE("token_store: const readers on a full buffer, every bucket shape, both modes",
+          "[token_store]") {
+  for (int shape = 0; shape < 5; ++shape) {
+    INFO("shape " << shape);
+    check_readers_on_a_full_buffer<false>(shape);
+    check_readers_on_a_full_buffer<true>(shape);
+  }
+}
+
+// The memory bound over a sketch's whole sparse life, P = 4..16: tokens are
+// inserted until heap_bytes() exceeds m = 2^P bytes (basic_sketch's
+// promotion rule); after every insert heap_bytes() <= 4 * count_distinct() +
+// 64 (checked exactly at every heap change, i.e. every flush, and every 61st
+// insert). The insert at which the limit is crossed is pinned to the value
+// of the round-5 store (before r6): the promotion point must not get
+// earlier (a larger buffer, or a second level holding tokens less densely,
+// would move it).
+TEST_CASE("token_store: memory bound across the growth to promotion, P = 4..16; promotion point pinned",
+          "[token_store]") {
+  const std::size_t pinned[] = {1, 1, 17, 33, 54, 115, 316, 589, 1124, 2209, 4713, 10039, 30539};
+  for (unsigned p = 4; p <= 16; ++p) {
+    INFO("P = " << p);
+    hashsketch_test::splitmix64 rng{1000 + p};
+    store s;
+    std::size_t n = 0, last_heap = 0;
+    while (s.heap_bytes() <= (std::size_t{1} << p)) {
+      s.insert(default_token(rng()));
+      ++n;
+      if (s.heap_bytes() != last_heap || n % 61 == 0) {
+        REQUIRE(s.heap_bytes() <= 4 * s.count_distinct() + 64);
+        last_heap = s.heap_bytes();
+      }
+    }
+    CHECK(n == pinned[p - 4]);
+  }
+}

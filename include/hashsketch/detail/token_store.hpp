@@ -73,9 +73,30 @@
 //   deduplicated on insert (<= 16 tokens, a linear scan) and in first-seen
 //   order, which DataSketches LIST images need (their first <= 7 coupons).
 //
+// - Why not two levels (issue 14's P = 16 miss, round 6): a sketch
+//   promotes at the first flush whose block exceeds m bytes, and near that
+//   point the block is code + pad + 16 KiB of buffer room, so any second
+//   level must live in the same 16 KiB (more heap at the same n promotes
+//   earlier). A raw sorted level 0 holds 4 bytes a token like the buffer:
+//   the big merges come at the same points (every 4 096 new tokens) and the
+//   level-0 merges are extra work. Coded, ~0.55 words a token, a level 0
+//   of up to f * b tokens leaves a buffer of b = 4 096 / (1 + 0.55 f); the
+//   stored tokens re-read per insert are then ~f / 2 (level-0 re-codes) +
+//   n / (f * b) (big merges), at best ~6.9 (f = 3..4) at n = 25 000 against
+//   n / 4 096 ~ 6.1 with one level, so it was not built (docs/sparse.md). What
+//   would help is more room in mid-life: the heap is far below m there
+//   (code ~7 000 words at n = 15 000 against m = 16 384 words at P = 16), but
+//   using it needs the store to know m, shifts the flush points and so the
+//   key at which a given key set promotes (either way, by up to one room),
+//   and needs readers that cope with a buffer over max_buffer. Also tried
+//   and measured slower (so not kept): decoding, merging and coding in one
+//   pass (flush ~40 % slower: the decoder, merge and two bit writers spill
+//   registers) and a branch-free merge of decoded arrays (~15-20 % slower).
+//
 // const members never write (the library's thread-safety promise): readers
-// sort a copy of the buffer in a stack array (max_buffer words, 16 KiB; the
-// bucket sort adds a 32 KiB stack array of bucket ends for >= 32 tokens).
+// bucket-sort the buffer into a stack array (max_buffer words, 16 KiB) with
+// 16-bit bucket bounds (8 KiB): 24 KiB of stack a call; it had been 48 KiB
+// (the bounds in 32 bits for 8 192 buckets, 32 KiB, the flush's sort).
 
 #include <algorithm>
 #include <cmath>
@@ -289,15 +310,23 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
                std::size_t max_words = std::numeric_limits<std::size_t>::max());
 
   // The buffer sorted, one token per key (max mode: the max rank), in out
-  // (buffered_ words); returns how many. For the const readers.
+  // (buffered_ words); returns how many. For the const readers: out is
+  // their stack array (max_buffer words, 16 KiB); the sort adds 8 KiB of
+  // 16-bit bucket bounds.
   std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
-    sort_tokens(words_ + buffer_at_, out, buffered_);
+    sort_tokens<true>(words_ + buffer_at_, out, buffered_);
     return dedup_sorted(out, buffered_);
   }
-  // a[0..n) sorted into out (not in place).
+  // a[0..n) sorted into out (not in place). Reader: n <= max_buffer, the
+  // bucket bounds in 16 bits (4 096 buckets, 8 KiB of stack); the flush
+  // (and merge(), whose n is unbounded): 32-bit bounds, 8 192 buckets.
+  template <bool Reader = false>
   static void sort_tokens(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
     if (n >= 32) {
-      bucket_sort(a, out, n);
+      if (Reader)
+        bucket_sort<std::uint16_t, 12>(a, out, n);
+      else
+        bucket_sort<std::uint32_t, 13>(a, out, n);
     } else {
       std::copy(a, a + n, out);
       std::sort(out, out + n);
@@ -316,6 +345,8 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     }
     return w + 1;
   }
+  // Count: the bucket bounds' type; 2^MaxBits: the most buckets.
+  template <class Count, unsigned MaxBits>
   static void bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept;
 
   // THE merge of the store (flush, merge() and the const readers all use
@@ -530,20 +561,25 @@ void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra) 
 // indexes, so the insertion sorts rarely branch the wrong way), then each
 // bucket is insertion-sorted; a bucket over 32 tokens (only for
 // clustered input) gets std::sort, so the worst case stays O(n log n).
-// Two passes over the data instead of a radix sort's four.
+// Two passes over the data instead of a radix sort's four. Count must
+// hold n (16 bits: the readers, n <= max_buffer); the readers' 4 096
+// buckets are what the flush uses for n <= 4 096 too, so both sort a full
+// buffer alike (their stack had been 32 KiB of 32-bit bounds for 8 192).
 template <class A, bool K>
+template <class Count, unsigned MaxBits>
 void token_store<A, K>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, std::size_t n) noexcept {
+  static_assert(sizeof(Count) >= 4 || max_buffer <= 0xffff, "token_store: the readers' bounds must hold max_buffer");
   unsigned s = 1;
-  while (s < 13 && (std::size_t{1} << s) < n) ++s;  // 2^s ~ n..2n: most buckets 0-2 tokens
+  while (s < MaxBits && (std::size_t{1} << s) < n) ++s;  // 2^s ~ n..2n: most buckets 0-2 tokens
   const unsigned shift = 32 - s;
   const std::size_t buckets = std::size_t{1} << s;
-  std::uint32_t end[8192];  // end[d]: one past bucket d, once distributed
-  std::fill(end, end + buckets, 0u);
+  Count end[std::size_t{1} << MaxBits];  // end[d]: one past bucket d, once distributed
+  std::fill(end, end + buckets, Count{0});
   for (std::size_t i = 0; i < n; ++i) ++end[a[i] >> shift];
   std::uint32_t start = 0, largest = 0;
   for (std::size_t d = 0; d < buckets; ++d) {
     const std::uint32_t size = end[d];
-    end[d] = start;  // for now: the next free slot of bucket d
+    end[d] = static_cast<Count>(start);  // for now: the next free slot of bucket d
     start += size;
     largest = std::max(largest, size);
   }
