@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "hashsketch_catch.hpp"
@@ -140,6 +141,33 @@ TEST_CASE("LogLog's alpha_m follows the Gamma-function formula", "[loglog]") {
     CHECK(a < alpha_inf);
     previous = a;
   }
+}
+
+namespace {
+template <std::size_t... Ps>
+void check_alpha_folding(std::index_sequence<Ps...>) {
+  // m known at compile time (the estimator inlined into a sketch of that P)
+  // against m known only at run time: the same value, bit for bit. Before
+  // loglog_alpha was kept from being folded, g++ -O2 folded the constant-m
+  // case with MPFR and called libm for the other: 7e-12 apart at m = 2^15.
+  volatile unsigned hidden_q = 50;
+  (void)std::initializer_list<int>{([&] {
+    constexpr std::size_t m = std::size_t{1} << Ps;
+    volatile std::size_t hidden_m = m;
+    for (unsigned r = 1; r <= 3; ++r) {
+      hashsketch::register_histogram h{};
+      h[0] = static_cast<std::uint32_t>(m - 1);
+      h[r] = 1;
+      INFO("m = " << m << ", one register of rank " << r);
+      CHECK(hashsketch::loglog_estimate(h, m, 50) == hashsketch::loglog_estimate(h, hidden_m, hidden_q));
+      CHECK(hashsketch::detail::loglog_alpha(m) == hashsketch::detail::loglog_alpha(hidden_m));
+    }
+  }(), 0)...};
+}
+}  // namespace
+
+TEST_CASE("LogLog's estimate is the same whether m is known at compile time or not", "[loglog]") {
+  check_alpha_folding(std::index_sequence<4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16>{});
 }
 
 TEST_CASE("SuperLogLog's constant: table converges to the exact limit", "[loglog]") {

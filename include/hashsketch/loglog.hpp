@@ -66,6 +66,17 @@ inline double loglog_estimate(const register_histogram& counts, std::size_t m, u
 /// ±1.07 % (m → ∞) that no constant removes; badly biased below ≈ 2·m. O(q).
 inline double superloglog_estimate(const register_histogram& counts, std::size_t m, unsigned q) noexcept;
 
+// See loglog_alpha.
+#if defined(__GNUC__) && !defined(__clang__)
+#define HASHSKETCH_DETAIL_NOFOLD __attribute__((noipa))
+#elif defined(__clang__)
+#define HASHSKETCH_DETAIL_NOFOLD __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define HASHSKETCH_DETAIL_NOFOLD __declspec(noinline)
+#else
+#define HASHSKETCH_DETAIL_NOFOLD
+#endif
+
 namespace detail {
 
 /// LogLog's α_m (Durand & Flajolet 2003, Theorem 1):
@@ -77,7 +88,15 @@ namespace detail {
 /// raised to the power −m, so its relative error is multiplied by m: 1 − 2^(1/m)
 /// is computed as −expm1(ln 2/m) (no cancellation), which keeps α_m within
 /// ≈ 10^−11 (relative) even at m = 65536. m ≥ 2.
-inline double loglog_alpha(std::size_t m) noexcept {
+///
+/// Never inlined nor specialised for a constant m (HASHSKETCH_DETAIL_NOFOLD):
+/// where m is known at compile time, g++ folds tgamma/expm1/log/exp with
+/// MPFR (correctly rounded), while a call with a run-time m uses libm
+/// (tgamma within a few ulps), and the power −m multiplies that ulp by m
+/// (≈ 3·10^-12 relative per ulp at m = 2^15). The same registers then gave
+/// estimates 7·10^-12 apart depending on where the estimator had been
+/// inlined (tests/sparse_test.cpp at g++ -O2; tests/loglog_test.cpp checks it).
+HASHSKETCH_DETAIL_NOFOLD inline double loglog_alpha(std::size_t m) noexcept {
   const double md = static_cast<double>(m);
   const double ln2 = 0.69314718055994530942;
   const double base = std::tgamma(-1.0 / md) * -std::expm1(ln2 / md) / ln2;
