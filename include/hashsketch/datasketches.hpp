@@ -412,13 +412,9 @@ datasketches_hyperloglog<P> from_datasketches(const void* data, std::size_t size
     detail::sparse_access::assign_tokens(out, tokens.data(), tokens.size());
     return out;
   }
-  // An HLL_8 or HLL_6 image of this very precision sets every register (a
-  // copy or an unpack, no fold); HLL_4 (whose exceptions are maxed in) and
-  // a finer image (folded by max) write onto zeroed registers.
-  const bool writes_all = header.pre.lg_k == P && (header.pre.tgt == 2 || header.pre.tgt == 1);
   detail::ds_decode_body(data, size, header, P,
-                         writes_all ? detail::register_access::data_for_overwrite(out)
-                                    : detail::register_access::data(out));
+                         detail::ds_decode_writes_all(header, P) ? detail::register_access::data_for_overwrite(out)
+                                                                 : detail::register_access::data(out));
   // Readers mostly merge what they read (which drops the histogram anyway), so
   // it is not rebuilt here; the first estimate() computes it, O(2^P).
   detail::register_access::registers_changed_lazily(out);

@@ -460,6 +460,14 @@ inline void ds_decode_body(const void* data, std::size_t size, const ds_header& 
   }
 }
 
+/// Whether ds_decode_body(…, hd, p, dst) writes every one of the 2^p
+/// registers, so dst need not be zeroed first: an HLL_8 or HLL_6 image of
+/// precision p (a copy or an unpack, no fold). HLL_4 (whose exceptions are
+/// maxed in), a finer image (folded by max) and LIST/SET need zeroed ones.
+inline bool ds_decode_writes_all(const ds_header& hd, unsigned p) noexcept {
+  return hd.pre.cur_mode == ds::mode_hll && hd.pre.lg_k == p && (hd.pre.tgt == 2 || hd.pre.tgt == 1);
+}
+
 /// ds_validate + ds_decode_body.
 inline void ds_decode(const void* data, std::size_t size, unsigned p, std::uint8_t* dst) {
   ds_decode_body(data, size, ds_validate(data, size, p), p, dst);

@@ -160,6 +160,14 @@ inline void redis_append_sparse(std::string& out, const std::uint8_t* regs) {
       });
 }
 
+/// Whether redis_decode(s, regs) writes every one of the 16384 registers (a
+/// dense string: 12 288 bytes of 6-bit values, any other length refused
+/// before a register is written), so regs need not be zeroed first; a sparse
+/// string writes only its non-zero runs.
+inline bool redis_decode_writes_all(std::string_view s) noexcept {
+  return s.size() == redis_dense_size && static_cast<std::uint8_t>(s[4]) == redis_encoding_dense;
+}
+
 /// Parses a Redis HyperLogLog string into 16384 registers (which the caller
 /// zeroed). Checks, in order: the 16-byte header is present, the magic is
 /// "HYLL", the encoding is 0 or 1, a dense string is exactly 12304 bytes and
