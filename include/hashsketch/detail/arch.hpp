@@ -18,4 +18,17 @@
 #define HASHSKETCH_ARCH_AARCH64 1
 #endif
 
+// Hides a SIMD value from the optimiser without changing a bit: an empty asm
+// that "changes" it in a vector register. For the few places where a
+// compiler's rewrite of a kernel costs more than the code as written, e.g.
+// clang 14 turning unpack6_avx2's one shuffle after an OR into a shuffle of
+// each operand, and its multiply by per-lane constants into two shifts and a
+// blend (kernels_avx2.hpp), or g++ 12 folding one loaded operand into two
+// instructions, two loads (ull_kernel_sets.hpp). Nothing on other compilers.
+#if (defined(__GNUC__) || defined(__clang__)) && defined(HASHSKETCH_ARCH_X86)
+#define HASHSKETCH_OPAQUE_VECTOR(v) __asm__("" : "+x"(v))
+#else
+#define HASHSKETCH_OPAQUE_VECTOR(v) ((void)0)
+#endif
+
 #endif  // HASHSKETCH_DETAIL_ARCH_HPP

@@ -27,15 +27,6 @@ namespace hashsketch {
 namespace detail {
 
 #if defined(HASHSKETCH_ARCH_X86)
-// Keeps a loaded vector in a register: an empty asm that "changes" it, so the
-// compiler cannot fold its load into each instruction that reads it (a
-// second load). Changes no bits; nothing on other compilers.
-#if defined(__GNUC__) || defined(__clang__)
-#define HASHSKETCH_ULL_IN_REGISTER(v) __asm__("" : "+x"(v))
-#else
-#define HASHSKETCH_ULL_IN_REGISTER(v) ((void)0)
-#endif
-
 // Per lane, with SSE2 only (no byte shifts, no byte variable shift):
 //   d = (hi >> 2) − (lo >> 2)                     (bytes; ≥ 0 since hi ≥ lo)
 //   extra = (d == 0) ? lo & 3 : (d == 1) ? 2 | (lo & 2) >> 1 : (d == 2) ? 1 : 0
@@ -91,7 +82,7 @@ inline __m256i ull_union_avx2(__m256i a, __m256i b, __m256i table) noexcept {
 }
 
 // Four vectors an iteration, each operand loaded once into a register
-// (HASHSKETCH_ULL_IN_REGISTER): g++ 12 otherwise folds the load of one
+// (HASHSKETCH_OPAQUE_VECTOR): g++ 12 otherwise folds the load of one
 // operand into both max and min, three 32-byte loads per vector instead of
 // two. With 1 KiB–16 KiB of registers in L1 the kernel is bound by its
 // seven vector operations and these loads, not by memory: measured on an
@@ -110,14 +101,14 @@ inline void ull_merge_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size
     __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
     __m256i b2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 64));
     __m256i b3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 96));
-    HASHSKETCH_ULL_IN_REGISTER(a0);
-    HASHSKETCH_ULL_IN_REGISTER(a1);
-    HASHSKETCH_ULL_IN_REGISTER(a2);
-    HASHSKETCH_ULL_IN_REGISTER(a3);
-    HASHSKETCH_ULL_IN_REGISTER(b0);
-    HASHSKETCH_ULL_IN_REGISTER(b1);
-    HASHSKETCH_ULL_IN_REGISTER(b2);
-    HASHSKETCH_ULL_IN_REGISTER(b3);
+    HASHSKETCH_OPAQUE_VECTOR(a0);
+    HASHSKETCH_OPAQUE_VECTOR(a1);
+    HASHSKETCH_OPAQUE_VECTOR(a2);
+    HASHSKETCH_OPAQUE_VECTOR(a3);
+    HASHSKETCH_OPAQUE_VECTOR(b0);
+    HASHSKETCH_OPAQUE_VECTOR(b1);
+    HASHSKETCH_OPAQUE_VECTOR(b2);
+    HASHSKETCH_OPAQUE_VECTOR(b3);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), ull_union_avx2(a0, b0, table));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 32), ull_union_avx2(a1, b1, table));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 64), ull_union_avx2(a2, b2, table));
@@ -126,8 +117,8 @@ inline void ull_merge_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size
   for (; i + 32 <= n; i += 32) {
     __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dst + i));
     __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-    HASHSKETCH_ULL_IN_REGISTER(a);
-    HASHSKETCH_ULL_IN_REGISTER(b);
+    HASHSKETCH_OPAQUE_VECTOR(a);
+    HASHSKETCH_OPAQUE_VECTOR(b);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), ull_union_avx2(a, b, table));
   }
   ull_merge_scalar(dst + i, src + i, n - i);
@@ -169,7 +160,7 @@ inline void ull_merge_avx512(std::uint8_t* dst, const std::uint8_t* src, std::si
   }
 }
 #undef HASHSKETCH_ULL_EXTRA_TABLE_16
-#undef HASHSKETCH_ULL_IN_REGISTER
+#undef HASHSKETCH_OPAQUE_VECTOR
 
 // The FGRA pass with gathers: 8 register bytes widened to 32-bit indices,
 // two 4-double gathers (AVX2) or one 8-double gather (AVX-512) from the
