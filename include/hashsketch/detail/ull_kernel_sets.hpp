@@ -160,7 +160,6 @@ inline void ull_merge_avx512(std::uint8_t* dst, const std::uint8_t* src, std::si
   }
 }
 #undef HASHSKETCH_ULL_EXTRA_TABLE_16
-#undef HASHSKETCH_OPAQUE_VECTOR
 
 // The FGRA pass with gathers: 8 register bytes widened to 32-bit indices,
 // two 4-double gathers (AVX2) or one 8-double gather (AVX-512) from the
