@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <new>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -263,4 +266,71 @@ TEST_CASE("ultraloglog sparse: hash4j's token vectors (registers, FGRA, martinga
     ++cases;
   }
   CHECK(cases == 2);
+}
+
+namespace {
+
+// Counts allocations and, while `armed`, throws std::bad_alloc from every one
+// (a stand-in for memory running out at a chosen moment).
+struct oom_switch {
+  static inline bool armed = false;
+  static inline std::size_t allocations = 0;
+};
+template <class T>
+struct switchable_allocator {
+  using value_type = T;
+  switchable_allocator() = default;
+  template <class U>
+  switchable_allocator(const switchable_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    if (oom_switch::armed) throw std::bad_alloc();
+    ++oom_switch::allocations;
+    return std::allocator<T>{}.allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>{}.deallocate(p, n); }
+  friend bool operator==(const switchable_allocator&, const switchable_allocator&) noexcept { return true; }
+  friend bool operator!=(const switchable_allocator&, const switchable_allocator&) noexcept { return false; }
+};
+
+}  // namespace
+
+// Issue 15's API: add_hash and add_many are noexcept (hash4j's add cannot
+// fail). The sparse state may allocate inside them, so an allocation failure
+// there ends the program (tests/ull_oom_probe.cpp checks that it does);
+// densify() is the way to take the allocation up front, where std::bad_alloc
+// is reported and loses nothing, and after it no add allocates.
+static_assert(noexcept(std::declval<ultraloglog<12>&>().add_hash(std::uint64_t{1})), "add_hash is noexcept");
+static_assert(noexcept(std::declval<ultraloglog<12>&>().add_many(nullptr, 0)), "add_many is noexcept");
+static_assert(noexcept(std::declval<ultraloglog<12>&>().add(std::uint64_t{1})), "add(integer) is noexcept");
+static_assert(noexcept(std::declval<ultraloglog<12>&>().add(std::string_view{})), "add(string_view) is noexcept");
+
+TEST_CASE("ultraloglog: densify() reports std::bad_alloc and keeps the keys; after it no add allocates", "[ultraloglog][sparse]") {
+  using ull = ultraloglog<12, hashsketch::xxh3_hasher, switchable_allocator<std::uint8_t>>;
+  const std::vector<std::uint64_t> first = hashes(31, 200), more = hashes(32, 100000);
+  ull s;
+  for (std::uint64_t h : first) s.add_hash(h);
+  REQUIRE(s.is_sparse());
+  const std::vector<std::uint8_t> before = regs(s);
+  const double estimate_before = s.estimate();
+
+  oom_switch::armed = true;
+  CHECK_THROWS_AS(s.densify(), std::bad_alloc);
+  oom_switch::armed = false;
+  CHECK(s.is_sparse());
+  CHECK(regs(s) == before);
+  CHECK(s.estimate() == estimate_before);
+
+  s.densify();
+  REQUIRE_FALSE(s.is_sparse());
+  ultraloglog<12> reference;  // std::allocator, sparse until it promotes
+  for (std::uint64_t h : first) reference.add_hash(h);
+  const std::size_t allocations = oom_switch::allocations;
+  oom_switch::armed = true;  // any allocation from here on would throw (and terminate)
+  for (std::size_t i = 0; i < more.size() / 2; ++i) s.add_hash(more[i]);
+  s.add_many(more.data() + more.size() / 2, more.size() - more.size() / 2);
+  oom_switch::armed = false;
+  CHECK(oom_switch::allocations == allocations);
+  for (std::size_t i = 0; i < more.size() / 2; ++i) reference.add_hash(more[i]);
+  reference.add_many(more.data() + more.size() / 2, more.size() - more.size() / 2);
+  CHECK(regs(s) == regs(reference));
 }

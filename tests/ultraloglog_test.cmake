@@ -18,3 +18,12 @@ foreach(p IN ITEMS 3 17)
   set_tests_properties(compile_fail_ultraloglog_precision_${p} PROPERTIES
     LABELS "compile" PASS_REGULAR_EXPRESSION "precision P must be in 4\\.\\.16")
 endforeach()
+
+# ultraloglog::add_hash is noexcept: an allocation failure of the sparse state
+# inside it must end in std::terminate (tests/ull_oom_probe.cpp), not return.
+add_executable(ull_oom_probe ${CMAKE_CURRENT_SOURCE_DIR}/ull_oom_probe.cpp)
+hashsketch_target_defaults(ull_oom_probe)
+target_link_libraries(ull_oom_probe PRIVATE hashsketch::hashsketch)
+add_test(NAME ull_oom_probe COMMAND ull_oom_probe)
+set_tests_properties(ull_oom_probe PROPERTIES LABELS "unit"
+  PASS_REGULAR_EXPRESSION "std::terminate on allocation failure inside noexcept add_hash")

@@ -144,8 +144,18 @@ class ultraloglog {
   // history bits need the smaller ranks too); the add that takes the token
   // store past m heap bytes promotes to the m registers, O(n + m), with
   // exactly the registers the same keys give a dense sketch. Only then (and
-  // while the store grows) may an add allocate: std::bad_alloc, the sketch
-  // keeps every key added before. Dense: never allocates.
+  // while the store grows) may an add allocate. Dense: never allocates.
+  //
+  // add_hash and add_many are noexcept, as issue 15's API (and hash4j's
+  // add, which never fails) has them: a caller may build on that (no
+  // try/catch around a hot loop, a noexcept consumer). So an allocation
+  // failure of the sparse state inside them calls std::terminate; there is
+  // no way to report it from a noexcept member without dropping the key.
+  // Code that must survive std::bad_alloc calls densify() first: it
+  // allocates the m registers up front (throws std::bad_alloc and leaves the
+  // sketch as it was), after which no add allocates
+  // (tests/ultraloglog_sparse_test.cpp, tests/ull_oom_probe.cpp).
+  // hyperloglog's add_hash keeps its strong guarantee instead (it throws).
 
   /// Adds a key, by the rules every sketch shares (detail/key_overloads.hpp):
   /// any integer but bool (the hasher's overload; xxh3_hasher hashes the
@@ -153,7 +163,7 @@ class ultraloglog {
   /// float/double only where the hasher has a rule, a string's bytes, or a
   /// key_traits<T> type's canonical key_bytes (which may allocate).
   template <class K, std::enable_if_t<detail::key_is_typed<Hasher, K>::value, int> = 0>
-  void add(const K& key) {
+  void add(const K& key) noexcept(detail::key_add_is_noexcept<K>::value) {
     add_hash(detail::key_hash(core_.hasher(), key));
   }
   /// bool, nullptr and floating point without a hasher rule: deleted, so
@@ -164,7 +174,7 @@ class ultraloglog {
   /// pointers only: add(keys.data(), keys.size()) with integer keys stops at
   /// a static_assert (use add_many).
   template <class Byte, std::enable_if_t<detail::is_byte_like<Byte>::value, int> = 0>
-  void add(const Byte* data, std::size_t size) {
+  void add(const Byte* data, std::size_t size) noexcept {
     add_hash(core_.hasher()(static_cast<const void*>(data), size));
   }
   template <class T, std::enable_if_t<!detail::is_byte_like<T>::value, int> = 0>
@@ -173,10 +183,11 @@ class ultraloglog {
   }
   /// Adds an already hashed value: index = the top P bits, rank = leading
   /// zeros of the other 64 − P bits + 1 (hyperloglog's default layout).
-  void add_hash(std::uint64_t hash) { core_.add_hash(hash); }
+  /// noexcept: see above (std::terminate if the sparse state cannot grow).
+  void add_hash(std::uint64_t hash) noexcept { core_.add_hash(hash); }
   /// Same result as n add() calls. With xxh3_hasher the keys are hashed by the
   /// SIMD batch kernel, 256 at a time.
-  void add_many(const std::uint64_t* keys, std::size_t n) { core_.add_many(keys, n); }
+  void add_many(const std::uint64_t* keys, std::size_t n) noexcept { core_.add_many(keys, n); }
 
   // --- estimating ----------------------------------------------------------
 
