@@ -344,8 +344,8 @@ TEST_CASE("token_store: default-layout tokens are coded in < 4 bytes each at n >
     // of Rice overhead at most: 3.0 bytes at n = 100, 2.1 at 16384.
     const double bits_per_token = 8.0 * static_cast<double>(s.sorted_bytes()) / static_cast<double>(t.size());
     CHECK(bits_per_token <= std::log2(2.718281828 * 67108864.0 / static_cast<double>(n)) + 3.0);
-    // The room left is the buffer: at least a fifth of n (or max_buffer).
-    CHECK(s.buffer_capacity() >= std::min<std::size_t>(t.size() / 5, store::max_buffer));
+    // The room left is the buffer: at least a fifth of n (or base_buffer).
+    CHECK(s.buffer_capacity() >= std::min<std::size_t>(t.size() / 5, store::base_buffer));
   }
 }
 
@@ -381,6 +381,63 @@ TEST_CASE("token_store: the memory bound right after every insert, flush and mer
     }
   }
   check_equal(s, m);
+}
+
+// The owner's heap limit (insert / flush / merge, a sketch's promotion point)
+// only enlarges the buffer where it leaves the room: after every flush the
+// block is within the limit whenever the buffer is larger than base_buffer,
+// never above the 4n + 64 bound, never a smaller buffer than without the
+// limit, and the token set is the model's. Both modes, two limits (P = 16's
+// m bytes, and 1 MiB: the buffer reaches max_buffer).
+template <bool K>
+void check_heap_limit_rooms(std::size_t limit) {
+  using S = hd::token_store<std::allocator<std::uint8_t>, K>;
+  hashsketch_test::splitmix64 rng{limit + K};
+  S with, without;
+  std::set<std::uint32_t> tokens;
+  bool took_more = false;
+  std::size_t heap = 0;
+  for (std::size_t i = 0; i < 40000; ++i) {
+    const auto t = default_token(rng());
+    with.insert(t, limit);
+    without.insert(t);
+    tokens.insert(t);
+    if (with.heap_bytes() == heap) continue;
+    heap = with.heap_bytes();
+    if (with.never_flushed()) continue;  // the first block: all buffer, 64 bytes
+    // A flush just built a new block; flush the one token buffered since, so
+    // that the sorted part is all of the store (a room to compare exactly).
+    with.flush(limit);
+    heap = with.heap_bytes();
+    INFO("limit " << limit << ", n = " << tokens.size());
+    REQUIRE(with.buffer_capacity() <= S::max_buffer);
+    if (with.buffer_capacity() > S::base_buffer) {
+      took_more = true;
+      REQUIRE(with.heap_bytes() <= limit);
+    }
+    REQUIRE(with.buffered() == 0);
+    REQUIRE(with.heap_bytes() <= 4 * with.size() + 64);
+    // Without the limit, the same sorted part gets this room:
+    S reference;
+    std::vector<std::uint32_t> sorted;
+    with.for_each([&](std::uint32_t x) { sorted.push_back(x); });
+    reference.assign_sorted(sorted.data(), sorted.size());
+    REQUIRE(with.buffer_capacity() >= reference.buffer_capacity());
+  }
+  CHECK(took_more);
+  std::vector<std::uint32_t> got;
+  with.for_each([&](std::uint32_t x) { got.push_back(x); });
+  std::vector<std::uint32_t> want;
+  without.for_each([&](std::uint32_t x) { want.push_back(x); });
+  CHECK(got == want);
+  if (K) CHECK(got == std::vector<std::uint32_t>(tokens.begin(), tokens.end()));
+}
+
+TEST_CASE("token_store: a heap limit enlarges the buffer only within the limit and the bound", "[token_store]") {
+  for (std::size_t limit : {std::size_t{65536}, std::size_t{1} << 20}) {
+    check_heap_limit_rooms<false>(limit);
+    check_heap_limit_rooms<true>(limit);
+  }
 }
 
 TEST_CASE("token_store: count_distinct and for_each write nothing (concurrent readers)", "[token_store]") {
@@ -895,21 +952,23 @@ TEST_CASE("token_store: merge without a change keeps the block; never-flushed st
 
 namespace {
 
-// Fills the buffer of a flushed store (max_buffer words of room) with
-// `shape` tokens, without a flush, and checks the const readers (which sort
-// the buffer into a stack copy with 16-bit bucket bounds) against the model.
+// Fills the buffer of a flushed store (max_buffer words of room, which a
+// generous heap limit gives it) with `shape` tokens, without a flush, and
+// checks the const readers (which sort the buffer into a stack copy with
+// 16-bit bucket bounds) against the model.
 template <bool K>
 void check_readers_on_a_full_buffer(int shape) {
   using S = hd::token_store<std::allocator<std::uint8_t>, K>;
   hashsketch_test::splitmix64 rng{static_cast<std::uint64_t>(700 + shape)};
   S s;
   std::set<std::uint32_t> tokens;  // every token inserted
-  for (int i = 0; i < 12000; ++i) {
+  const std::size_t limit = std::size_t{1} << 20;
+  for (int i = 0; i < 20000; ++i) {
     const auto t = default_token(rng());
-    s.insert(t);
+    s.insert(t, limit);
     tokens.insert(t);
   }
-  s.flush();
+  s.flush(limit);
   REQUIRE(s.buffer_capacity() == S::max_buffer);
   const std::size_t room = s.buffer_capacity();
   for (std::size_t i = 0; i < room; ++i) {

@@ -714,7 +714,7 @@ class basic_sketch {
   void refresh() noexcept {
     if (is_sparse()) {
       try {
-        tokens_.flush();
+        tokens_.flush(sparse_limit_bytes);
       } catch (...) {  // only the allocator can throw here; the buffer stays valid
       }
       return;
@@ -990,14 +990,14 @@ class basic_sketch {
 
   HASHSKETCH_DETAIL_NOINLINE void add_token(std::uint32_t token) {
     if (!detail::is_key_token(token)) return;  // the no-hash: no key, no register change
-    tokens_.insert(token);
+    tokens_.insert(token, sparse_limit_bytes);
     if (tokens_.heap_bytes() > sparse_limit_bytes) promote();
   }
 
   // Union of tokens into this sketch, in either state.
   void merge_tokens(const store_type& tokens) {
     if (is_sparse()) {
-      tokens_.merge(tokens);
+      tokens_.merge(tokens, sparse_limit_bytes);
       if (tokens_.heap_bytes() > sparse_limit_bytes) promote();
       return;
     }

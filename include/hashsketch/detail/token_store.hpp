@@ -114,6 +114,15 @@
 #include "bytes.hpp"
 #include "tokens.hpp"
 
+// merge_with's per-token step must be inlined into its decode loop (a call
+// per token there costs more than the step): clang 14 at -O2 stopped
+// inlining it once the flush's emit also summed the code's length.
+#if defined(__GNUC__) || defined(__clang__)
+#define HASHSKETCH_DETAIL_INLINE_LAMBDA __attribute__((always_inline))
+#else
+#define HASHSKETCH_DETAIL_INLINE_LAMBDA
+#endif
+
 namespace hashsketch {
 namespace detail {
 
@@ -125,8 +134,11 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
  public:
   /// true: every distinct token is kept; false: the max rank per index26.
   static constexpr bool keep_every_rank = KeepEveryRank;
-  /// Most tokens the buffer holds (16 KiB: the stack copy of const readers).
-  static constexpr std::size_t max_buffer = 4096;
+  /// Most tokens the buffer holds without a heap limit (see insert).
+  static constexpr std::size_t base_buffer = 4096;
+  /// Most tokens the buffer ever holds (32 KiB: the stack copy of const
+  /// readers), reached only under an owner's heap limit that leaves the room.
+  static constexpr std::size_t max_buffer = 8192;
   /// Heap words beyond one per token that the memory bound allows (64 bytes).
   static constexpr std::size_t slack_words = 16;
 
@@ -144,19 +156,32 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   /// Adds a token: keeps the larger rank per index26 (max mode), or the token
   /// unless already held (every-rank mode). Amortised O(1 + n /
   /// buffer capacity). May allocate (the first token, a flush); strong guarantee.
-  void insert(std::uint32_t token) {
+  ///
+  /// heap_limit_bytes: the owner's own limit on this store's heap (the
+  /// sketch's promotion point, m bytes), 0 for none. It only sizes the
+  /// buffer a flush leaves: without a limit (or where the limit leaves no
+  /// more than base_buffer words of room after the code) the room is
+  /// min(the 4n + 64 bound's, base_buffer), as it always was; where the limit
+  /// leaves more, the buffer takes it, up to max_buffer words and never past
+  /// the limit. Why: every flush re-reads and re-codes all n stored tokens,
+  /// so the flushes of a store that grows to n cost ~n^2 / (2 * room); in
+  /// mid-life (code far below m, e.g. ~7 000 of 16 384 words at n = 15 000,
+  /// P = 16) a larger room halves them without raising the heap past either
+  /// bound. A sketch whose code leaves less than base_buffer words under its
+  /// limit gets base_buffer and promotes, exactly where it did before.
+  void insert(std::uint32_t token, std::size_t heap_limit_bytes = 0) {
     if (!never_flushed_ && buffered_ < buffer_capacity_) {
       words_[buffer_at_ + buffered_++] = token;
       return;
     }
-    insert_slow(token);
+    insert_slow(token, heap_limit_bytes);
   }
 
   /// Merges the buffer into the sorted part. A never-flushed store is left as
   /// it is (its buffer is already exact, and keeps its insertion order).
-  /// May allocate; strong guarantee.
-  void flush() {
-    if (!never_flushed_ && buffered_ != 0) flush_buffer();
+  /// heap_limit_bytes: as for insert. May allocate; strong guarantee.
+  void flush(std::size_t heap_limit_bytes = 0) {
+    if (!never_flushed_ && buffered_ != 0) flush_buffer(heap_limit_bytes);
   }
 
   /// size() is exact: nothing is buffered beside the sorted part (or the
@@ -210,7 +235,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   /// union of the token sets. Strong guarantee. Merging a
   /// never-flushed store inserts its tokens in their order (so two small
   /// never-flushed stores stay never-flushed while the union fits the buffer).
-  void merge(const token_store& other);
+  void merge(const token_store& other, std::size_t heap_limit_bytes = 0);
 
   /// Flushes, then releases the buffer's room: heap_bytes() becomes the
   /// sorted part's (its code, about 2-3 bytes per token, + 8 bytes of pad).
@@ -303,15 +328,23 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
     o.reset_members();
   }
 
-  void insert_slow(std::uint32_t token);
-  void flush_buffer() { absorb(nullptr, 0); }
-  void absorb(const std::uint32_t* extra, std::size_t n_extra);
+  void insert_slow(std::uint32_t token, std::size_t heap_limit_bytes);
+  void flush_buffer(std::size_t heap_limit_bytes) { absorb(nullptr, 0, heap_limit_bytes); }
+  void absorb(const std::uint32_t* extra, std::size_t n_extra, std::size_t heap_limit_bytes);
+  // What rebuild's first pass measures of t[0..n), when the flush has
+  // already summed it during its merge (for one Rice parameter k).
+  struct code_sums {
+    unsigned k;               // the Rice parameter the sums are for
+    std::uint64_t unary = 0;  // sum over the tokens of (gap >> k) + r
+    std::size_t repeats = 0;  // tokens whose index26 equals the previous one's
+  };
   void rebuild(const std::uint32_t* t, std::size_t n,
-               std::size_t max_words = std::numeric_limits<std::size_t>::max());
+               std::size_t max_words = std::numeric_limits<std::size_t>::max(), std::size_t heap_limit_bytes = 0,
+               const code_sums* known = nullptr);
 
   // The buffer sorted, one token per key (max mode: the max rank), in out
   // (buffered_ words); returns how many. For the const readers: out is
-  // their stack array (max_buffer words, 16 KiB); the sort adds 8 KiB of
+  // their stack array (max_buffer words, 32 KiB); the sort adds 8 KiB of
   // 16-bit bucket bounds.
   std::size_t sorted_buffer_copy(std::uint32_t* out) const noexcept {
     sort_tokens<true>(words_ + buffer_at_, out, buffered_);
@@ -362,7 +395,7 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
   template <class Emit>
   Emit merge_with(const std::uint32_t* b, std::size_t nb, Emit emit) const {
     std::size_t j = 0;
-    auto step = [&](std::uint32_t a) {
+    auto step = [&](std::uint32_t a) HASHSKETCH_DETAIL_INLINE_LAMBDA {
       const std::uint32_t ka = key_of(a);
       while (j < nb && key_of(b[j]) < ka) emit(b[j++], true);
       if (j < nb && key_of(b[j]) == ka) {
@@ -494,7 +527,7 @@ void token_store<A, K>::swap(token_store& o) noexcept {
 }
 
 template <class A, bool K>
-void token_store<A, K>::insert_slow(std::uint32_t token) {
+void token_store<A, K>::insert_slow(std::uint32_t token, std::size_t heap_limit_bytes) {
   if (never_flushed_) {
     // The buffer is the whole state: deduplicate, keep first-seen order.
     std::uint32_t* buf = words_ + buffer_at_;
@@ -510,8 +543,29 @@ void token_store<A, K>::insert_slow(std::uint32_t token) {
       return;
     }
   }
-  flush_buffer();  // the buffer is full
+  flush_buffer(heap_limit_bytes);  // the buffer is full
   words_[buffer_at_ + buffered_++] = token;
+}
+
+// The Rice parameter for n tokens: gaps are geometric with p = n / 2^26; of
+// floor / ceil of log2(ln 2 / p), the one with the smaller expected length
+// k + 1 + E[g >> k], E[g >> k] = a / (1 - a), a = (1 - p)^(2^k).
+inline unsigned token_rice_parameter(std::size_t n) noexcept {
+  const double p = static_cast<double>(n) / token_bucket_count;
+  if (p >= 0.5) return 0;
+  const double log_q = std::log1p(-p);
+  const int guess = static_cast<int>(std::floor(std::log2(0.6931471805599453 / p)));
+  unsigned best = 0;
+  double best_bits = HUGE_VAL;
+  for (int k = std::max(guess, 0); k <= std::min(guess + 1, 25); ++k) {
+    const double a = std::exp(std::ldexp(log_q, k));
+    const double bits = k + 1 + a / (1 - a);
+    if (bits < best_bits) {
+      best_bits = bits;
+      best = static_cast<unsigned>(k);
+    }
+  }
+  return best;
 }
 
 // Merges the buffer and extra[0..n_extra) (ascending, distinct keys: another
@@ -519,7 +573,7 @@ void token_store<A, K>::insert_slow(std::uint32_t token) {
 // [sorted buffer + extra: e = b + n_extra]. The buffer itself stays as it is
 // until the new block exists (strong guarantee, insertion order included).
 template <class A, bool K>
-void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra) {
+void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra, std::size_t heap_limit_bytes) {
   const std::size_t c = count_, b = buffered_, e = b + n_extra;
   struct scoped_words {
     word_allocator& alloc;
@@ -541,17 +595,32 @@ void token_store<A, K>::absorb(const std::uint32_t* extra, std::size_t n_extra) 
     sort_tokens(both, sorted, e);
     ne = dedup_sorted(sorted, e);
   }
+  // The merge also sums the code's length for the Rice parameter of c + ne
+  // tokens (the result has n in [c, c + ne], nearly always the same
+  // parameter), so rebuild can skip its measuring pass over the n tokens
+  // (~1/5 of its time at P = 16); where n's parameter differs, rebuild
+  // measures as before.
   struct to_array {
     std::uint32_t* at;
     bool changed;
+    code_sums sums;
+    std::uint32_t next_index;  // as rebuild's gaps: previous index26 + index_step
+    std::uint32_t last_index;  // the previous index26 (none: above 2^26)
     void operator()(std::uint32_t t, bool raised) noexcept {
       *at++ = t;
       changed = changed || raised;
+      const std::uint32_t index = token_index(t);
+      sums.unary += ((index - next_index) >> sums.k) + (t & 63u);
+      if (K) sums.repeats += index == last_index;
+      last_index = index;
+      next_index = index + index_step;
     }
   };
-  const to_array done = merge_with(sorted, ne, to_array{out, false});
+  const to_array done =
+      merge_with(sorted, ne, to_array{out, false, code_sums{c + ne ? token_rice_parameter(c + ne) : 0u}, 0, ~std::uint32_t{0}});
   const std::size_t n = static_cast<std::size_t>(done.at - out);
-  if (done.changed || buffer_capacity_ == 0) rebuild(out, n);  // may throw: nothing changed yet
+  if (done.changed || buffer_capacity_ == 0)  // may throw: nothing changed yet
+    rebuild(out, n, std::numeric_limits<std::size_t>::max(), heap_limit_bytes, &done.sums);
   buffered_ = 0;
   never_flushed_ = false;
 }
@@ -612,41 +681,24 @@ void token_store<A, K>::bucket_sort(const std::uint32_t* a, std::uint32_t* out, 
   }
 }
 
-// The Rice parameter for n tokens: gaps are geometric with p = n / 2^26; of
-// floor / ceil of log2(ln 2 / p), the one with the smaller expected length
-// k + 1 + E[g >> k], E[g >> k] = a / (1 - a), a = (1 - p)^(2^k).
-inline unsigned token_rice_parameter(std::size_t n) noexcept {
-  const double p = static_cast<double>(n) / token_bucket_count;
-  if (p >= 0.5) return 0;
-  const double log_q = std::log1p(-p);
-  const int guess = static_cast<int>(std::floor(std::log2(0.6931471805599453 / p)));
-  unsigned best = 0;
-  double best_bits = HUGE_VAL;
-  for (int k = std::max(guess, 0); k <= std::min(guess + 1, 25); ++k) {
-    const double a = std::exp(std::ldexp(log_q, k));
-    const double bits = k + 1 + a / (1 - a);
-    if (bits < best_bits) {
-      best_bits = bits;
-      best = static_cast<unsigned>(k);
-    }
-  }
-  return best;
-}
-
 // A new block holding t[0..n) (ascending, distinct keys) as the sorted
 // part and an empty buffer in the room left under n + 16 words (at most
 // max_buffer); replaces the old block only once it is built (strong
 // guarantee). A first pass sums the code's length, so the block is
 // allocated once at its final size and written in one more pass.
 template <class A, bool K>
-void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n, std::size_t max_words) {
+void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n, std::size_t max_words,
+                                std::size_t heap_limit_bytes, const code_sums* known) {
   const unsigned k = n ? token_rice_parameter(n) : 0;
   const std::size_t low_words = (n * k + 31) / 32;
   // Bits of the unary stream: per token (gap >> k) + 1 + r + 1; and the
   // distinct index26 values (every-rank mode).
   std::uint64_t unary_bits = 2 * std::uint64_t{n};
   std::size_t distinct = n;
-  {
+  if (known != nullptr && known->k == k) {
+    unary_bits += known->unary;
+    distinct -= K ? known->repeats : 0;
+  } else {
     std::uint32_t next_index = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint32_t index = token_index(t[i]);
@@ -662,7 +714,11 @@ void token_store<A, K>::rebuild(const std::uint32_t* t, std::size_t n, std::size
   const std::size_t stream_words = raw ? n : low_words + static_cast<std::size_t>((unary_bits + 31) / 32);
   const std::size_t buffer_at = raw ? n : stream_words + pad_words;
   const std::size_t bound = n + slack_words;
-  std::size_t buffer_capacity = std::min<std::size_t>(bound - buffer_at, max_buffer);
+  std::size_t buffer_capacity = std::min<std::size_t>(bound - buffer_at, base_buffer);
+  // The owner's limit leaves more room than base_buffer: take it (insert).
+  const std::size_t limit_words = heap_limit_bytes / sizeof(std::uint32_t);
+  if (limit_words > buffer_at + base_buffer)
+    buffer_capacity = std::min({bound - buffer_at, limit_words - buffer_at, max_buffer});
   // Beyond max_buffer the block is cut to what is used.
   std::size_t capacity = buffer_at + buffer_capacity + slack_words < bound ? buffer_at + buffer_capacity : bound;
   // The caller's limit (assign_sorted): less buffer room, never less code.
@@ -774,21 +830,24 @@ void token_store<A, K>::assign_sorted(const std::uint32_t* t, std::size_t n, std
 }
 
 template <class A, bool K>
-void token_store<A, K>::merge(const token_store& other) {
+void token_store<A, K>::merge(const token_store& other, std::size_t heap_limit_bytes) {
   if (&other == this || other.size() == 0) return;
   if (other.never_flushed_) {
     token_store result(*this);
-    for (std::uint32_t i = 0; i < other.buffered_; ++i) result.insert(other.words_[other.buffer_at_ + i]);
+    for (std::uint32_t i = 0; i < other.buffered_; ++i)
+      result.insert(other.words_[other.buffer_at_ + i], heap_limit_bytes);
     swap(result);
     return;
   }
   std::vector<std::uint32_t, word_allocator> theirs(alloc());
   theirs.reserve(other.size());
   other.for_each([&](std::uint32_t t) { theirs.push_back(t); });
-  absorb(theirs.data(), theirs.size());  // sets never_flushed_ = false
+  absorb(theirs.data(), theirs.size(), heap_limit_bytes);  // sets never_flushed_ = false
 }
 
 }  // namespace detail
 }  // namespace hashsketch
+
+#undef HASHSKETCH_DETAIL_INLINE_LAMBDA
 
 #endif  // HASHSKETCH_DETAIL_TOKEN_STORE_HPP
