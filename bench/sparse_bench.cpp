@@ -6,6 +6,11 @@
 //   sparse/add/P<P>        new sketch (sparse), n × add(uint64)
 //   sparse/dense_add/P<P>  new sketch, densify(), the same n × add(uint64)
 //   sparse/add_many/P<P>   new sketch (sparse), add_many of the n keys
+//   sparse/add_only/P<P>, sparse/dense_add_only/P<P>
+//                          the first two without the final estimate (which
+//                          in the sparse state sorts and merges the buffer):
+//                          the add cost alone; the sketch escapes through
+//                          DoNotOptimize so that no add can be elided
 //
 // Both include constructing and destroying the sketch (the dense one: its
 // m + 344-byte block, allocated and zeroed — a few hundred ns against n adds).
@@ -81,6 +86,24 @@ void BM_dense_add(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
 }
 
+// The adds alone: as BM_sparse_add / BM_dense_add without the estimate.
+template <unsigned P, bool Dense>
+void BM_add_only(benchmark::State& state) {
+  const auto& keys = sparse_life_keys<P>();
+  bool sparse = true;
+  for (auto _ : state) {
+    hashsketch::hyperloglog<P> s;
+    if (Dense) s.densify();
+    for (std::uint64_t k : keys) s.add(k);
+    sparse = sparse && s.is_sparse();
+    benchmark::DoNotOptimize(s);
+    benchmark::ClobberMemory();
+  }
+  state.counters["sparse_to_the_end"] = sparse ? 1 : 0;
+  state.counters["keys"] = static_cast<double>(keys.size());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
+}
+
 template <unsigned P>
 void BM_sparse_add_many(benchmark::State& state) {
   const auto& keys = sparse_life_keys<P>();
@@ -98,9 +121,15 @@ void BM_sparse_add_many(benchmark::State& state) {
 BENCHMARK_TEMPLATE(BM_sparse_add, 12)->Name("sparse/add/P12");
 BENCHMARK_TEMPLATE(BM_dense_add, 12)->Name("sparse/dense_add/P12");
 BENCHMARK_TEMPLATE(BM_sparse_add_many, 12)->Name("sparse/add_many/P12");
+BENCHMARK_TEMPLATE(BM_add_only, 12, false)->Name("sparse/add_only/P12");
+BENCHMARK_TEMPLATE(BM_add_only, 12, true)->Name("sparse/dense_add_only/P12");
 BENCHMARK_TEMPLATE(BM_sparse_add, 14)->Name("sparse/add/P14");
 BENCHMARK_TEMPLATE(BM_dense_add, 14)->Name("sparse/dense_add/P14");
 BENCHMARK_TEMPLATE(BM_sparse_add_many, 14)->Name("sparse/add_many/P14");
+BENCHMARK_TEMPLATE(BM_add_only, 14, false)->Name("sparse/add_only/P14");
+BENCHMARK_TEMPLATE(BM_add_only, 14, true)->Name("sparse/dense_add_only/P14");
 BENCHMARK_TEMPLATE(BM_sparse_add, 16)->Name("sparse/add/P16");
 BENCHMARK_TEMPLATE(BM_dense_add, 16)->Name("sparse/dense_add/P16");
 BENCHMARK_TEMPLATE(BM_sparse_add_many, 16)->Name("sparse/add_many/P16");
+BENCHMARK_TEMPLATE(BM_add_only, 16, false)->Name("sparse/add_only/P16");
+BENCHMARK_TEMPLATE(BM_add_only, 16, true)->Name("sparse/dense_add_only/P16");

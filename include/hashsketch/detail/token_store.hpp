@@ -58,17 +58,26 @@
 //   one merge routine, which merge() and the const readers use too), and
 //   re-encoded into a new block: a first pass sums the code's length, so
 //   the block is allocated once at its final size and written in a second
-//   pass (gap and rank codes in one put). A flush that adds nothing (only
-//   repeats) keeps the block. Why the buffer keeps its max_buffer cap:
-//   every word of room is heap the sketch counts against its promotion
-//   limit (m bytes), so a larger buffer would promote earlier (measured:
-//   at ~22 600 keys instead of ~30 500 at P = 16 without the cap).
-//   The amortised cost per insert is O(1 + n / buffer capacity), and the
-//   capacity is a fixed fraction of n (25-50 %) up to max_buffer: each
-//   insert pays for re-reading about 2-4 stored tokens (and, while the set
-//   grows, re-encoding about 1). That is the price of the memory bound: the
-//   buffer can only use the room the code saves (measured cost: see
-//   bench/token_store_bench.cpp and changes/tokens.md).
+//   pass (gap and rank codes in one put; the flush's merge sums the
+//   lengths as it writes, so the first pass is skipped there). A flush that
+//   adds nothing (only repeats) keeps the block.
+// - The buffer's room: min(the 4n + 64 bound's room, base_buffer = 4 096)
+//   on its own; an owner that passes its heap limit (basic_sketch: its
+//   promotion limit, m bytes) lets the room grow to what is left under
+//   both the bound and that limit, at most max_buffer = 8 192. Every word
+//   of room is heap the sketch counts against its limit, and the promotion
+//   test (a flush whose block would exceed the limit) is unchanged, so the
+//   extra room only moves the flush points, and with them the key at
+//   which a set promotes: at P = 16 the bench key set flushes at ~10 000,
+//   ~15 000 and ~22 600 keys and promotes at 28 383 instead of 30 489. A
+//   limit of m bytes can leave more than base_buffer only at P >= 15, so
+//   nothing moves at P <= 14, and at P = 15 the bound is the tighter of
+//   the two almost everywhere (tests/token_store_test.cpp pins both). The
+//   amortised cost per insert is O(1 + n / room), and the room is a fixed
+//   fraction of n (25-50 %, the code's saving under the bound) up to the
+//   caps: each insert pays for re-reading about 2-4 stored tokens (and,
+//   while the set grows, re-encoding about 1). That is the price of the
+//   memory bound (measured cost: bench/sparse_bench.cpp, docs/sparse.md).
 // - Until the first flush (never_flushed()), the buffer is the whole state:
 //   deduplicated on insert (<= 16 tokens, a linear scan) and in first-seen
 //   order, which DataSketches LIST images need (their first <= 7 coupons).
@@ -83,20 +92,16 @@
 //   of up to f * b tokens leaves a buffer of b = 4 096 / (1 + 0.55 f); the
 //   stored tokens re-read per insert are then ~f / 2 (level-0 re-codes) +
 //   n / (f * b) (big merges), at best ~6.9 (f = 3..4) at n = 25 000 against
-//   n / 4 096 ~ 6.1 with one level, so it was not built (docs/sparse.md). What
-//   would help is more room in mid-life: the heap is far below m there
-//   (code ~7 000 words at n = 15 000 against m = 16 384 words at P = 16), but
-//   using it needs the store to know m, shifts the flush points and so the
-//   key at which a given key set promotes (either way, by up to one room),
-//   and needs readers that cope with a buffer over max_buffer. Also tried
+//   n / 4 096 ~ 6.1 with one level, so it was not built (docs/sparse.md).
+//   More room in mid-life is what helped (the heap limit above). Also tried
 //   and measured slower (so not kept): decoding, merging and coding in one
 //   pass (flush ~40 % slower: the decoder, merge and two bit writers spill
 //   registers) and a branch-free merge of decoded arrays (~15-20 % slower).
 //
 // const members never write (the library's thread-safety promise): readers
-// bucket-sort the buffer into a stack array (max_buffer words, 16 KiB) with
-// 16-bit bucket bounds (8 KiB): 24 KiB of stack a call; it had been 48 KiB
-// (the bounds in 32 bits for 8 192 buckets, 32 KiB, the flush's sort).
+// bucket-sort the buffer into a stack array (max_buffer words, 32 KiB) with
+// 16-bit bucket bounds (8 KiB): 40 KiB of stack a call (24 KiB while
+// max_buffer was 4 096; 48 KiB before the bounds were 16-bit).
 
 #include <algorithm>
 #include <cmath>
