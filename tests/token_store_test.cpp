@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/failing_allocator.hpp"
 #include "support/splitmix64.hpp"
 
 namespace hd = hashsketch::detail;
@@ -823,23 +824,7 @@ TEST_CASE("token_store<every rank>: random operation sequences against the set",
 
 namespace {
 
-long alloc_budget = -1;  // allocations left before a failure; < 0: no limit
-
-template <class T>
-struct failing_allocator {
-  using value_type = T;
-  failing_allocator() = default;
-  template <class U>
-  failing_allocator(const failing_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    if (alloc_budget == 0) throw std::bad_alloc();
-    if (alloc_budget > 0) --alloc_budget;
-    return std::allocator<T>{}.allocate(n);
-  }
-  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>{}.deallocate(p, n); }
-  friend bool operator==(const failing_allocator&, const failing_allocator&) noexcept { return true; }
-  friend bool operator!=(const failing_allocator&, const failing_allocator&) noexcept { return false; }
-};
+using hashsketch_test::failing_allocator;
 
 template <bool Every>
 void check_throwing_flushes() {
@@ -863,15 +848,15 @@ void check_throwing_flushes() {
       for (int i = 0; i < 100000 && !threw; ++i) {
         const std::uint32_t t = default_token(rng());
         const std::vector<std::uint32_t> was = snapshot(s);
-        alloc_budget = fail_at;
+        hashsketch_test::allocation_gate::budget = fail_at;
         try {
           s.insert(t);
         } catch (const std::bad_alloc&) {
           threw = true;
-          alloc_budget = -1;
+          hashsketch_test::allocation_gate::budget = -1;
           REQUIRE(snapshot(s) == was);  // the token is not in, nothing lost
         }
-        alloc_budget = -1;
+        hashsketch_test::allocation_gate::budget = -1;
       }
       CHECK(threw);
       // flush() and merge() that fail
@@ -879,18 +864,18 @@ void check_throwing_flushes() {
       const std::vector<std::uint32_t> was = snapshot(s);
       const std::size_t buffered = s.buffered();
       if (!s.flushed()) {
-        alloc_budget = fail_at;
+        hashsketch_test::allocation_gate::budget = fail_at;
         CHECK_THROWS_AS(s.flush(), std::bad_alloc);
-        alloc_budget = -1;
+        hashsketch_test::allocation_gate::budget = -1;
         REQUIRE(snapshot(s) == was);
         REQUIRE(s.buffered() == buffered);
       }
       S other;
       for (int i = 0; i < 200; ++i) other.insert(default_token(rng()));
       other.flush();
-      alloc_budget = fail_at;
+      hashsketch_test::allocation_gate::budget = fail_at;
       CHECK_THROWS_AS(s.merge(other), std::bad_alloc);
-      alloc_budget = -1;
+      hashsketch_test::allocation_gate::budget = -1;
       REQUIRE(snapshot(s) == was);
       s.merge(other);  // and it works once memory is back
       REQUIRE(s.size() >= was.size());
@@ -905,7 +890,7 @@ void check_throwing_flushes() {
 TEST_CASE("token_store: a flush or merge that throws loses nothing, in both modes", "[token_store]") {
   check_throwing_flushes<false>();
   check_throwing_flushes<true>();
-  alloc_budget = -1;
+  hashsketch_test::allocation_gate::budget = -1;
 }
 
 TEST_CASE("token_store: merge without a change keeps the block; never-flushed stores merge in order",

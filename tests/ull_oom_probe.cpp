@@ -16,26 +16,7 @@
 #include <memory>
 #include <new>
 
-namespace {
-
-bool fail_allocations = false;
-
-template <class T>
-struct failing_allocator {
-  using value_type = T;
-  failing_allocator() = default;
-  template <class U>
-  failing_allocator(const failing_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    if (fail_allocations) throw std::bad_alloc();
-    return std::allocator<T>{}.allocate(n);
-  }
-  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>{}.deallocate(p, n); }
-  friend bool operator==(const failing_allocator&, const failing_allocator&) noexcept { return true; }
-  friend bool operator!=(const failing_allocator&, const failing_allocator&) noexcept { return false; }
-};
-
-}  // namespace
+#include "support/failing_allocator.hpp"
 
 int main() {
   std::set_terminate([] {
@@ -43,9 +24,9 @@ int main() {
     std::fflush(stdout);
     std::_Exit(0);
   });
-  hashsketch::ultraloglog<12, hashsketch::xxh3_hasher, failing_allocator<std::uint8_t>> s;
+  hashsketch::ultraloglog<12, hashsketch::xxh3_hasher, hashsketch_test::failing_allocator<std::uint8_t>> s;
   static_assert(noexcept(s.add_hash(0)), "add_hash must be noexcept");
-  fail_allocations = true;  // the first token needs the store's first block
+  hashsketch_test::allocation_gate::budget = 0;  // the first token needs the store's first block
   try {
     s.add_hash(0x0123456789abcdefull);
     std::puts("ull_oom_probe: add_hash returned although its allocation failed");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/failing_allocator.hpp"
 #include "support/precisions.hpp"
 #include "support/random_keys.hpp"
 #include "support/splitmix64.hpp"
@@ -268,32 +269,6 @@ TEST_CASE("ultraloglog sparse: hash4j's token vectors (registers, FGRA, martinga
   CHECK(cases == 2);
 }
 
-namespace {
-
-// Counts allocations and, while `armed`, throws std::bad_alloc from every one
-// (a stand-in for memory running out at a chosen moment).
-struct oom_switch {
-  static inline bool armed = false;
-  static inline std::size_t allocations = 0;
-};
-template <class T>
-struct switchable_allocator {
-  using value_type = T;
-  switchable_allocator() = default;
-  template <class U>
-  switchable_allocator(const switchable_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    if (oom_switch::armed) throw std::bad_alloc();
-    ++oom_switch::allocations;
-    return std::allocator<T>{}.allocate(n);
-  }
-  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>{}.deallocate(p, n); }
-  friend bool operator==(const switchable_allocator&, const switchable_allocator&) noexcept { return true; }
-  friend bool operator!=(const switchable_allocator&, const switchable_allocator&) noexcept { return false; }
-};
-
-}  // namespace
-
 // Issue 15's API: add_hash and add_many are noexcept (hash4j's add cannot
 // fail). The sparse state may allocate inside them, so an allocation failure
 // there ends the program (tests/ull_oom_probe.cpp checks that it does);
@@ -305,7 +280,7 @@ static_assert(noexcept(std::declval<ultraloglog<12>&>().add(std::uint64_t{1})), 
 static_assert(noexcept(std::declval<ultraloglog<12>&>().add(std::string_view{})), "add(string_view) is noexcept");
 
 TEST_CASE("ultraloglog: densify() reports std::bad_alloc and keeps the keys; after it no add allocates", "[ultraloglog][sparse]") {
-  using ull = ultraloglog<12, hashsketch::xxh3_hasher, switchable_allocator<std::uint8_t>>;
+  using ull = ultraloglog<12, hashsketch::xxh3_hasher, hashsketch_test::failing_allocator<std::uint8_t>>;
   const std::vector<std::uint64_t> first = hashes(31, 200), more = hashes(32, 100000);
   ull s;
   for (std::uint64_t h : first) s.add_hash(h);
@@ -313,9 +288,9 @@ TEST_CASE("ultraloglog: densify() reports std::bad_alloc and keeps the keys; aft
   const std::vector<std::uint8_t> before = regs(s);
   const double estimate_before = s.estimate();
 
-  oom_switch::armed = true;
+  hashsketch_test::allocation_gate::budget = 0;
   CHECK_THROWS_AS(s.densify(), std::bad_alloc);
-  oom_switch::armed = false;
+  hashsketch_test::allocation_gate::budget = -1;
   CHECK(s.is_sparse());
   CHECK(regs(s) == before);
   CHECK(s.estimate() == estimate_before);
@@ -324,12 +299,12 @@ TEST_CASE("ultraloglog: densify() reports std::bad_alloc and keeps the keys; aft
   REQUIRE_FALSE(s.is_sparse());
   ultraloglog<12> reference;  // std::allocator, sparse until it promotes
   for (std::uint64_t h : first) reference.add_hash(h);
-  const std::size_t allocations = oom_switch::allocations;
-  oom_switch::armed = true;  // any allocation from here on would throw (and terminate)
+  const std::size_t allocations = hashsketch_test::allocation_gate::allocations;
+  hashsketch_test::allocation_gate::budget = 0;  // any allocation from here on would throw (and terminate)
   for (std::size_t i = 0; i < more.size() / 2; ++i) s.add_hash(more[i]);
   s.add_many(more.data() + more.size() / 2, more.size() - more.size() / 2);
-  oom_switch::armed = false;
-  CHECK(oom_switch::allocations == allocations);
+  hashsketch_test::allocation_gate::budget = -1;
+  CHECK(hashsketch_test::allocation_gate::allocations == allocations);
   for (std::size_t i = 0; i < more.size() / 2; ++i) reference.add_hash(more[i]);
   reference.add_many(more.data() + more.size() / 2, more.size() - more.size() / 2);
   CHECK(regs(s) == regs(reference));
