@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hashsketch_catch.hpp"
+#include "support/failing_allocator.hpp"
 
 namespace {
 
@@ -452,30 +453,14 @@ TEST_CASE("time_window merge combines collectors' windows", "[time_window]") {
 }
 
 namespace {
-// An allocator that throws std::bad_alloc while `failing` is set: it stands
-// for memory running out exactly when a bucket's sketch is created.
-struct allocation_switch {
-  static inline bool failing = false;
-};
-template <class T>
-struct flaky_allocator {
-  using value_type = T;
-  flaky_allocator() = default;
-  template <class U>
-  flaky_allocator(const flaky_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) {
-    if (allocation_switch::failing) throw std::bad_alloc();
-    return std::allocator<T>().allocate(n);
-  }
-  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
-  friend bool operator==(const flaky_allocator&, const flaky_allocator&) noexcept { return true; }
-  friend bool operator!=(const flaky_allocator&, const flaky_allocator&) noexcept { return false; }
-};
-using flaky_sketch = hashsketch::hyperloglog<8, hashsketch::xxh3_hasher, flaky_allocator<std::uint8_t>>;
+// An allocator that fails while a failing_scope is alive: it stands for
+// memory running out exactly when a bucket's sketch is created.
+using flaky_sketch = hashsketch::hyperloglog<8, hashsketch::xxh3_hasher,
+                                          hashsketch_test::failing_allocator<std::uint8_t>>;
 using flaky_window = hashsketch::time_window<flaky_sketch>;
 struct failing_scope {
-  failing_scope() { allocation_switch::failing = true; }
-  ~failing_scope() { allocation_switch::failing = false; }
+  failing_scope() { hashsketch_test::allocation_gate::budget = 0; }
+  ~failing_scope() { hashsketch_test::allocation_gate::budget = -1; }
 };
 }  // namespace
 
