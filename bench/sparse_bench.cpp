@@ -58,37 +58,11 @@ const std::vector<std::uint64_t>& sparse_life_keys() {
   return keys;
 }
 
-template <unsigned P>
-void BM_sparse_add(benchmark::State& state) {
-  const auto& keys = sparse_life_keys<P>();
-  bool sparse = true;
-  for (auto _ : state) {
-    hashsketch::hyperloglog<P> s;
-    for (std::uint64_t k : keys) s.add(k);
-    sparse = sparse && s.is_sparse();
-    benchmark::DoNotOptimize(s.estimate());
-  }
-  state.counters["sparse_to_the_end"] = sparse ? 1 : 0;
-  state.counters["keys"] = static_cast<double>(keys.size());
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
-}
-
-template <unsigned P>
-void BM_dense_add(benchmark::State& state) {
-  const auto& keys = sparse_life_keys<P>();
-  for (auto _ : state) {
-    hashsketch::hyperloglog<P> s;
-    s.densify();
-    for (std::uint64_t k : keys) s.add(k);
-    benchmark::DoNotOptimize(s.estimate());
-  }
-  state.counters["keys"] = static_cast<double>(keys.size());
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * keys.size()));
-}
-
-// The adds alone: as BM_sparse_add / BM_dense_add without the estimate.
-template <unsigned P, bool Dense>
-void BM_add_only(benchmark::State& state) {
+// n adds into a new sketch, sparse or densify()'d first, then (Estimate)
+// one estimate, or else the sketch escapes through DoNotOptimize so that no
+// add can be elided. sparse_to_the_end: the sparse runs never promoted.
+template <unsigned P, bool Dense, bool Estimate>
+void BM_adds(benchmark::State& state) {
   const auto& keys = sparse_life_keys<P>();
   bool sparse = true;
   for (auto _ : state) {
@@ -96,8 +70,12 @@ void BM_add_only(benchmark::State& state) {
     if (Dense) s.densify();
     for (std::uint64_t k : keys) s.add(k);
     sparse = sparse && s.is_sparse();
-    benchmark::DoNotOptimize(s);
-    benchmark::ClobberMemory();
+    if (Estimate) {
+      benchmark::DoNotOptimize(s.estimate());
+    } else {
+      benchmark::DoNotOptimize(s);
+      benchmark::ClobberMemory();
+    }
   }
   state.counters["sparse_to_the_end"] = sparse ? 1 : 0;
   state.counters["keys"] = static_cast<double>(keys.size());
@@ -118,18 +96,18 @@ void BM_sparse_add_many(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK_TEMPLATE(BM_sparse_add, 12)->Name("sparse/add/P12");
-BENCHMARK_TEMPLATE(BM_dense_add, 12)->Name("sparse/dense_add/P12");
+BENCHMARK_TEMPLATE(BM_adds, 12, false, true)->Name("sparse/add/P12");
+BENCHMARK_TEMPLATE(BM_adds, 12, true, true)->Name("sparse/dense_add/P12");
 BENCHMARK_TEMPLATE(BM_sparse_add_many, 12)->Name("sparse/add_many/P12");
-BENCHMARK_TEMPLATE(BM_add_only, 12, false)->Name("sparse/add_only/P12");
-BENCHMARK_TEMPLATE(BM_add_only, 12, true)->Name("sparse/dense_add_only/P12");
-BENCHMARK_TEMPLATE(BM_sparse_add, 14)->Name("sparse/add/P14");
-BENCHMARK_TEMPLATE(BM_dense_add, 14)->Name("sparse/dense_add/P14");
+BENCHMARK_TEMPLATE(BM_adds, 12, false, false)->Name("sparse/add_only/P12");
+BENCHMARK_TEMPLATE(BM_adds, 12, true, false)->Name("sparse/dense_add_only/P12");
+BENCHMARK_TEMPLATE(BM_adds, 14, false, true)->Name("sparse/add/P14");
+BENCHMARK_TEMPLATE(BM_adds, 14, true, true)->Name("sparse/dense_add/P14");
 BENCHMARK_TEMPLATE(BM_sparse_add_many, 14)->Name("sparse/add_many/P14");
-BENCHMARK_TEMPLATE(BM_add_only, 14, false)->Name("sparse/add_only/P14");
-BENCHMARK_TEMPLATE(BM_add_only, 14, true)->Name("sparse/dense_add_only/P14");
-BENCHMARK_TEMPLATE(BM_sparse_add, 16)->Name("sparse/add/P16");
-BENCHMARK_TEMPLATE(BM_dense_add, 16)->Name("sparse/dense_add/P16");
+BENCHMARK_TEMPLATE(BM_adds, 14, false, false)->Name("sparse/add_only/P14");
+BENCHMARK_TEMPLATE(BM_adds, 14, true, false)->Name("sparse/dense_add_only/P14");
+BENCHMARK_TEMPLATE(BM_adds, 16, false, true)->Name("sparse/add/P16");
+BENCHMARK_TEMPLATE(BM_adds, 16, true, true)->Name("sparse/dense_add/P16");
 BENCHMARK_TEMPLATE(BM_sparse_add_many, 16)->Name("sparse/add_many/P16");
-BENCHMARK_TEMPLATE(BM_add_only, 16, false)->Name("sparse/add_only/P16");
-BENCHMARK_TEMPLATE(BM_add_only, 16, true)->Name("sparse/dense_add_only/P16");
+BENCHMARK_TEMPLATE(BM_adds, 16, false, false)->Name("sparse/add_only/P16");
+BENCHMARK_TEMPLATE(BM_adds, 16, true, false)->Name("sparse/dense_add_only/P16");

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <memory>
 #include <new>
 #include <sstream>
 #include <string>
