@@ -101,7 +101,8 @@
 // const members never write (the library's thread-safety promise): readers
 // bucket-sort the buffer into a stack array (max_buffer words, 32 KiB) with
 // 16-bit bucket bounds (8 KiB): 40 KiB of stack a call (24 KiB while
-// max_buffer was 4 096; 48 KiB before the bounds were 16-bit).
+// max_buffer was 4 096; 48 KiB before the bounds were 16-bit), and
+// for_each 1 KiB more for its block of sink_block tokens.
 
 #include <algorithm>
 #include <cmath>
@@ -212,9 +213,27 @@ class token_store : private std::allocator_traits<Allocator>::template rebind_al
 
   /// Calls f(token) for every stored token in ascending order (max mode: one
   /// per index26, the max rank; every-rank mode: each distinct token once),
-  /// the buffer merged in on the fly. No member is written.
+  /// the buffer merged in on the fly. No member is written. f may throw.
   template <class F>
-  void for_each(F&& f) const;
+  void for_each(F&& f) const {
+    using function = std::remove_reference_t<F>;
+    for_each_block(
+        [](void* context, const std::uint32_t* tokens, std::size_t count) {
+          function& fn = *static_cast<function*>(context);
+          for (std::size_t i = 0; i < count; ++i) fn(tokens[i]);
+        },
+        const_cast<void*>(static_cast<const void*>(std::addressof(f))));
+  }
+
+  /// for_each's engine: sink(context, tokens, count) for consecutive
+  /// ascending runs of at most sink_block tokens. Not a template, so that
+  /// the decoder, the merge and the buffer's sort are instantiated once per
+  /// store type — and compiled once for the default allocator where the
+  /// kernels are (HASHSKETCH_EXTERN_KERNELS, end of this header), instead of
+  /// in every TU that promotes a sketch. One indirect call per block.
+  using block_sink = void (*)(void* context, const std::uint32_t* tokens, std::size_t count);
+  static constexpr std::size_t sink_block = 256;
+  void for_each_block(block_sink sink, void* context) const;
 
   /// Only while never_flushed(): f(token) for the distinct keys in
   /// first-seen order (max mode: each index26 with its max rank; every-rank
@@ -813,11 +832,25 @@ std::size_t token_store<A, K>::count_distinct() const noexcept {
 }
 
 template <class A, bool K>
-template <class F>
-void token_store<A, K>::for_each(F&& f) const {
+void token_store<A, K>::for_each_block(block_sink sink, void* context) const {
   std::uint32_t copy[max_buffer];
   const std::size_t nb = sorted_buffer_copy(copy);
-  merge_with(copy, nb, [&](std::uint32_t t, bool) { f(t); });
+  struct to_block {
+    std::uint32_t* block;
+    std::size_t n;
+    block_sink sink;
+    void* context;
+    void operator()(std::uint32_t t, bool) {
+      block[n++] = t;
+      if (n == sink_block) {
+        sink(context, block, n);
+        n = 0;
+      }
+    }
+  };
+  std::uint32_t block[sink_block];
+  const to_block rest = merge_with(copy, nb, to_block{block, 0, sink, context});
+  if (rest.n != 0) sink(context, block, rest.n);
 }
 
 template <class A, bool K>
@@ -849,6 +882,19 @@ void token_store<A, K>::merge(const token_store& other, std::size_t heap_limit_b
   other.for_each([&](std::uint32_t t) { theirs.push_back(t); });
   absorb(theirs.data(), theirs.size(), heap_limit_bytes);  // sets never_flushed_ = false
 }
+
+// With the kernels compiled once (HASHSKETCH_EXTERN_KERNELS, kernels.hpp),
+// the stores of the default allocator are compiled there too (explicit
+// instantiations in kernels.hpp's implementation TU): their flush, merge,
+// sort and code were about two thirds of the back-end time that a TU adding
+// one key spent on the library (issue 16, docs/performance.md "Compile
+// time"). for_each's callers keep only their own loop over each block
+// (for_each_block is compiled there); other allocators still instantiate
+// where they are used.
+#if defined(HASHSKETCH_EXTERN_KERNELS) && !defined(HASHSKETCH_KERNELS_IMPLEMENTATION)
+extern template class token_store<std::allocator<std::uint8_t>, false>;
+extern template class token_store<std::allocator<std::uint8_t>, true>;
+#endif
 
 }  // namespace detail
 }  // namespace hashsketch
