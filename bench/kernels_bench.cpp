@@ -113,6 +113,15 @@ void or_fold_portable(const std::uint8_t* p, std::size_t n, std::uint64_t* acc);
 void or_fold_avx512(const std::uint8_t* p, std::size_t n, std::uint64_t* acc);
 #endif
 
+using or_fold_fn = void (*)(const std::uint8_t*, std::size_t, std::uint64_t*);
+// The widest-load fold this CPU runs (the read-once baselines use it).
+or_fold_fn widest_or_fold() {
+#if defined(HASHSKETCH_ARCH_X86)
+  if (hashsketch::detail::kernels_for("avx512") != nullptr) return &or_fold_avx512;
+#endif
+  return &or_fold_portable;
+}
+
 // --- merge at P = 16 ---------------------------------------------------------
 
 void merge_isa(benchmark::State& state, const kernel_table* k) {
@@ -155,10 +164,7 @@ void baseline_memcpy(benchmark::State& state) {
 /// other's stores; a merge must read both, so it cannot beat this.
 void baseline_read_both(benchmark::State& state) {
   merge_buffers b(static_cast<std::size_t>(state.range(0)));
-  void (*fold)(const std::uint8_t*, std::size_t, std::uint64_t*) = &or_fold_portable;
-#if defined(HASHSKETCH_ARCH_X86)
-  if (hashsketch::detail::kernels_for("avx512") != nullptr) fold = &or_fold_avx512;
-#endif
+  const or_fold_fn fold = widest_or_fold();
   std::uint64_t acc = 0;
   for (auto _ : state) {
     fold(b.src, merge_m, &acc);
@@ -389,10 +395,7 @@ void or_fold_portable(const std::uint8_t* p, std::size_t n, std::uint64_t* acc) 
 /// widest loads this CPU has (AVX-512 where available), nothing written.
 void baseline_read_registers_once(benchmark::State& state) {
   const auto& sketches = thousand_sketches();
-  void (*fold)(const std::uint8_t*, std::size_t, std::uint64_t*) = &or_fold_portable;
-#if defined(HASHSKETCH_ARCH_X86)
-  if (hashsketch::detail::kernels_for("avx512") != nullptr) fold = &or_fold_avx512;
-#endif
+  const or_fold_fn fold = widest_or_fold();
   std::uint64_t checksum = 0;
   for (auto _ : state) {
     std::uint64_t acc = 0;
@@ -508,16 +511,14 @@ void sweep_memcpy(benchmark::State& state) {
 
 // The floor under a merge of these sketches: both register arrays read once,
 // no stores (baseline_read_both's widest-load fold). Where memcpy avoids
-// reading its destination (rep movsb on Zen 5 at P >= 15 measured 1.3-1.5x
-// faster than this read of both arrays), merge <= 1.15x memcpy cannot hold;
+// reading its destination (glibc's rep movsb on Zen 5 at P >= 15: 1.28-1.67x
+// faster than this read of both arrays, docs/performance.md), merge <= 1.15x
+// memcpy cannot hold;
 // merge / read_both says how close the merge is to what it must do.
 template <unsigned P>
 void sweep_read_both(benchmark::State& state) {
   sketch_pair<P> s;
-  void (*fold)(const std::uint8_t*, std::size_t, std::uint64_t*) = &or_fold_portable;
-#if defined(HASHSKETCH_ARCH_X86)
-  if (hashsketch::detail::kernels_for("avx512") != nullptr) fold = &or_fold_avx512;
-#endif
+  const or_fold_fn fold = widest_or_fold();
   const std::uint8_t* a = s.a.registers().data();
   const std::uint8_t* b = s.b.registers().data();
   std::uint64_t acc = 0;
